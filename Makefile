@@ -1,0 +1,25 @@
+# The two commands on a fresh machine: `make demo` and `make test`.
+SWIFT_BUILD_FLAGS ?=
+PYTEST ?= .venv/bin/python -m pytest
+
+.PHONY: deps build release test test-swift test-e2e serve demo proto
+
+deps:
+	bash scripts/install-deps.sh
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+release: deps
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+
+## Every test: Swift Testing suites, then the end-to-end suites against the real binary.
+test: build
+	swift test --disable-xctest $(SWIFT_BUILD_FLAGS)
+	KKS_BINARY=$$(swift build --show-bin-path)/keda-kafka-scaler $(PYTEST) -q Tests/e2e
+
+serve: build
+	$$(swift build --show-bin-path)/keda-kafka-scaler serve
+
+proto:
+	bash scripts/generate-proto.sh
