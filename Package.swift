@@ -23,5 +23,11 @@ let package = Package(
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
         // protoc-c output for proto/ plus the embedded descriptor set (scripts/generate-proto.sh).
         .target(name: "CKedaProto", dependencies: ["CProtobufC"]),
+        // Trigger metadata → Source + ScalingParameters, lag math, the librdkafka client.
+        .target(
+            name: "KafkaLag",
+            dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

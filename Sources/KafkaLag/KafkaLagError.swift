@@ -1,0 +1,40 @@
+/// Why reading or computing lag failed. The code decides the gRPC status the
+/// ExternalScaler answers with (SPEC §5); the message is safe to show: it never
+/// holds a secret.
+public struct KafkaLagError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of failure this is. Extensible: new codes are not a breaking change.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Wrapped: Hashable, Sendable {
+            case invalidMetadata, unavailable, timedOut, unauthenticated, permissionDenied, failedPrecondition, internalError
+        }
+        private let wrapped: Wrapped
+        private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+
+        /// Trigger metadata or an auth profile is invalid (KEDA's message). → INVALID_ARGUMENT
+        public static let invalidMetadata = Self(.invalidMetadata)
+        /// Brokers unreachable or a Kafka request failed transiently. → UNAVAILABLE
+        public static let unavailable = Self(.unavailable)
+        /// Kafka did not answer within the deadline. → UNAVAILABLE or DEADLINE_EXCEEDED
+        public static let timedOut = Self(.timedOut)
+        /// SASL or TLS authentication refused. → UNAUTHENTICATED
+        public static let unauthenticated = Self(.unauthenticated)
+        /// Authorization refused (topic or group ACLs). → PERMISSION_DENIED
+        public static let permissionDenied = Self(.permissionDenied)
+        /// Unknown topic, no active partition, coordinator errors. → FAILED_PRECONDITION
+        public static let failedPrecondition = Self(.failedPrecondition)
+        /// A bug or an unexpected librdkafka answer. → INTERNAL
+        public static let internalError = Self(.internalError)
+
+        public var description: String { String(describing: wrapped) }
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+}

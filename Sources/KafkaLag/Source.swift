@@ -1,0 +1,79 @@
+/// Where a trigger's lag is read from: the part of its metadata that the
+/// connection registry pins at a `configVersion` (SPEC §5).
+///
+/// Two triggers with equal sources read the same offsets, so observations are
+/// cached and coalesced per `Source`.
+public struct Source: Hashable, Sendable {
+    /// Brokers, security settings and credentials: the connection-pool key.
+    public var connection: ConnectionSettings
+    /// The consumer group whose committed offsets are read.
+    public var consumerGroup: String
+    /// One topic, or empty for every topic the group has committed offsets for.
+    public var topic: String
+
+    public init(connection: ConnectionSettings, consumerGroup: String, topic: String) {
+        self.connection = connection
+        self.consumerGroup = consumerGroup
+        self.topic = topic
+    }
+}
+
+/// Everything that decides which Kafka connection serves a source. Triggers
+/// whose settings are equal share one librdkafka handle.
+public struct ConnectionSettings: Hashable, Sendable {
+    /// `bootstrapServers` split on `,`, each element trimmed (KEDA keeps empty elements).
+    public var bootstrapServers: [String]
+    /// SASL and TLS, with credentials resolved from metadata and the auth profile.
+    public var security: SecuritySettings
+
+    public init(bootstrapServers: [String], security: SecuritySettings = .init()) {
+        self.bootstrapServers = bootstrapServers
+        self.security = security
+    }
+}
+
+/// SASL and TLS settings of a connection, credentials included. Never log or
+/// print this type: use ``Source/fingerprint`` style digests instead.
+public struct SecuritySettings: Hashable, Sendable {
+    /// The SASL mechanisms of the in-tree trigger's `sasl` key.
+    public enum SASLMechanism: String, Hashable, Sendable, CaseIterable {
+        case plaintext
+        case scramSHA256 = "scram_sha256"
+        case scramSHA512 = "scram_sha512"
+        case oauthbearer
+        case gssapi
+    }
+
+    /// The `sasl` key; `nil` when unset or `none`.
+    public var sasl: SASLMechanism?
+    public var username: String?
+    public var password: String?
+    /// TLS to Kafka; `nil` when `tls` is `disable`.
+    public var tls: TLSSettings?
+
+    public init(sasl: SASLMechanism? = nil, username: String? = nil, password: String? = nil, tls: TLSSettings? = nil) {
+        self.sasl = sasl
+        self.username = username
+        self.password = password
+        self.tls = tls
+    }
+}
+
+/// TLS to Kafka (`tls=enable`): PEM material from the auth profile and `unsafeSsl`.
+public struct TLSSettings: Hashable, Sendable {
+    public var caPEM: String?
+    public var certPEM: String?
+    public var keyPEM: String?
+    /// Decrypts an encrypted PKCS#8 `key`.
+    public var keyPassword: String?
+    /// Skips server-certificate verification (the trigger's `unsafeSsl`).
+    public var unsafeSsl: Bool
+
+    public init(caPEM: String? = nil, certPEM: String? = nil, keyPEM: String? = nil, keyPassword: String? = nil, unsafeSsl: Bool = false) {
+        self.caPEM = caPEM
+        self.certPEM = certPEM
+        self.keyPEM = keyPEM
+        self.keyPassword = keyPassword
+        self.unsafeSsl = unsafeSsl
+    }
+}
