@@ -29,5 +29,8 @@ let package = Package(
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // The versioned connection registry: pins, pending sources, connection pool, observation cache.
+        .target(name: "ScalerRegistry", dependencies: ["KafkaLag"], swiftSettings: swiftSettings),
+        .testTarget(name: "ScalerRegistryTests", dependencies: ["ScalerRegistry"], swiftSettings: swiftSettings),
     ]
 )

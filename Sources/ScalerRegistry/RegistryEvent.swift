@@ -1,0 +1,26 @@
+import KafkaLag
+
+/// Something operators must hear about: each becomes one structured log line
+/// and, where it counts, a metric.
+public enum RegistryEvent: Sendable, Hashable {
+    /// The first valid request for a trigger pinned its source.
+    case created(RegistryKey, version: Int64, source: Source)
+    /// A request carried a different source at the pinned version; it is pending.
+    /// Raised once per distinct pending source.
+    case drift(RegistryKey, version: Int64, pinned: Source, pending: Source)
+    /// A request carried a lower version than the pinned one; served from the pin.
+    /// Raised once per distinct stale (version, source).
+    case stale(RegistryKey, requested: Int64, pinnedVersion: Int64, source: Source)
+    /// The pin moved to another source or version.
+    case swapped(RegistryKey, from: PinnedSource, to: PinnedSource, reason: SwapReason)
+}
+
+/// Why a pin moved (the `reason` label of `registry_swaps_total`).
+public enum SwapReason: String, Sendable, Hashable, CaseIterable {
+    /// A request carried a higher `configVersion`.
+    case version
+    /// Reading through the pinned source failed and re-resolving gave another source.
+    case failure
+    /// An operator asked for a reload.
+    case reload
+}

@@ -1,0 +1,26 @@
+/// A point in time as the registry needs it: a monotonic reading for TTLs and
+/// backoff, and wall-clock seconds for what operators read in `/registry`.
+public struct RegistryInstant: Sendable, Hashable, Comparable {
+    /// Time since an arbitrary, fixed origin; never jumps.
+    public var monotonic: Duration
+    /// Seconds since 1970-01-01T00:00:00Z.
+    public var wallSeconds: Double
+
+    public init(monotonic: Duration, wallSeconds: Double) {
+        self.monotonic = monotonic
+        self.wallSeconds = wallSeconds
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.monotonic < rhs.monotonic }
+
+    /// This instant moved forward by `duration` on both clocks.
+    public func advanced(by duration: Duration) -> Self {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return Self(monotonic: monotonic + duration, wallSeconds: wallSeconds + seconds)
+    }
+}
+
+/// Where the registry reads time from; tests drive a manual one.
+public protocol RegistryClock: Sendable {
+    func now() -> RegistryInstant
+}

@@ -1,0 +1,178 @@
+import KafkaLag
+
+/// The versioned connection registry's rules (SPEC §5) as a pure state machine:
+/// driven by requests, read results and a clock, it returns what to serve and
+/// what to announce. It knows no sockets, no Kafka and no locks.
+public struct RegistryStateMachine: Sendable {
+    /// How an entry is doing, as `/registry` shows it.
+    public enum EntryState: String, Sendable, Hashable {
+        /// The last read through the pinned source succeeded (or none was tried yet).
+        case ready
+        /// The last read failed.
+        case failing
+        /// The last read failed and its connection may not be rebuilt yet.
+        case backoff
+    }
+
+    /// One trigger's entry.
+    public struct Entry: Sendable {
+        public fileprivate(set) var pinned: PinnedSource
+        public fileprivate(set) var pending: PendingSource?
+        public fileprivate(set) var state: EntryState = .ready
+        public fileprivate(set) var lastError: String?
+        /// Pending sources already announced, so drift is logged once per distinct source.
+        fileprivate var announcedPending: Set<Source> = []
+        /// Stale (version, source) pairs already announced.
+        fileprivate var announcedStale: Set<StaleRequest> = []
+
+        /// The metadata of the newest source seen at the pinned version.
+        var newestMetadata: [String: String] { pending?.metadata ?? pinned.metadata }
+    }
+
+    fileprivate struct StaleRequest: Hashable {
+        var version: Int64
+        var source: Source
+    }
+
+    /// A valid request's view of its trigger.
+    public struct Admission: Sendable {
+        public var key: RegistryKey
+        public var version: Int64
+        public var source: Source
+        public var metadata: [String: String]
+
+        public init(key: RegistryKey, version: Int64, source: Source, metadata: [String: String]) {
+            self.key = key
+            self.version = version
+            self.source = source
+            self.metadata = metadata
+        }
+    }
+
+    /// Re-resolve `metadata` (auth-profile files included), then report back with
+    /// ``resolved(_:to:at:)`` or ``resolutionFailed(_:message:)``.
+    public struct ReResolution: Sendable, Hashable {
+        public var key: RegistryKey
+        /// The pin this was planned against; a newer pin makes it moot.
+        public var generation: UInt64
+        public var metadata: [String: String]
+        public var reason: SwapReason
+    }
+
+    /// What a re-resolution did to the entry.
+    public enum ResolutionOutcome: Sendable, Hashable {
+        /// A new pin: serve from it (its connection comes from the pool).
+        case swapped(PinnedSource, RegistryEvent)
+        /// Same source after a failure: rebuild its connection, if the backoff allows.
+        case reconnect(PinnedSource)
+        /// The entry was re-pinned meanwhile; nothing to do.
+        case superseded
+    }
+
+    public private(set) var entries: [RegistryKey: Entry] = [:]
+    private var lastGeneration: UInt64 = 0
+
+    public init() {}
+
+    /// Admits a valid request: creates the entry on first sight, swaps on a higher
+    /// version, records drift at the same version, and returns the pin to serve from.
+    public mutating func admit(_ admission: Admission, at now: RegistryInstant) -> (pinned: PinnedSource, events: [RegistryEvent]) {
+        let key = admission.key
+        guard var entry = entries[key] else {
+            let pin = makePin(version: admission.version, source: admission.source, metadata: admission.metadata, at: now)
+            entries[key] = Entry(pinned: pin)
+            return (pin, [.created(key, version: admission.version, source: admission.source)])
+        }
+        defer { entries[key] = entry }
+        let pinned = entry.pinned
+        if admission.version > pinned.version {
+            let pin = makePin(version: admission.version, source: admission.source, metadata: admission.metadata, at: now)
+            entry = Entry(pinned: pin)
+            return (pin, [.swapped(key, from: pinned, to: pin, reason: .version)])
+        }
+        if admission.version < pinned.version {
+            let stale = StaleRequest(version: admission.version, source: admission.source)
+            guard entry.announcedStale.insert(stale).inserted else { return (pinned, []) }
+            return (pinned, [.stale(key, requested: admission.version, pinnedVersion: pinned.version, source: admission.source)])
+        }
+        if admission.source == pinned.source {
+            entry.pending = nil
+            entry.pinned.metadata = admission.metadata
+            return (entry.pinned, [])
+        }
+        if entry.pending?.source != admission.source {
+            entry.pending = PendingSource(source: admission.source, metadata: admission.metadata, since: now)
+        } else {
+            entry.pending?.metadata = admission.metadata
+        }
+        guard entry.announcedPending.insert(admission.source).inserted else { return (pinned, []) }
+        return (pinned, [.drift(key, version: pinned.version, pinned: pinned.source, pending: admission.source)])
+    }
+
+    /// A read through `generation`'s pin failed: the entry is failing and must
+    /// re-resolve its newest source (the pending one if any). `nil` when the entry
+    /// was re-pinned meanwhile.
+    public mutating func failed(_ key: RegistryKey, generation: UInt64, message: String) -> ReResolution? {
+        guard var entry = entries[key], entry.pinned.generation == generation else { return nil }
+        entry.state = .failing
+        entry.lastError = message
+        entries[key] = entry
+        return ReResolution(key: key, generation: generation, metadata: entry.newestMetadata, reason: .failure)
+    }
+
+    /// Plans an operator reload of one entry, or of all when `key` is nil.
+    public func reload(_ key: RegistryKey?) -> [ReResolution] {
+        let keys = key.map { [$0] } ?? entries.keys.sorted()
+        return keys.compactMap { key in
+            entries[key].map { entry in
+                ReResolution(key: key, generation: entry.pinned.generation, metadata: entry.newestMetadata, reason: .reload)
+            }
+        }
+    }
+
+    /// The re-resolution of `plan` produced `source`. A reload always re-pins (a new
+    /// pin with fresh persistent-lag state); a failure re-pins when the source
+    /// changed (pending adopted, or auth-profile files changed), else reconnects.
+    public mutating func resolved(_ plan: ReResolution, to source: Source, at now: RegistryInstant) -> ResolutionOutcome {
+        guard var entry = entries[plan.key], entry.pinned.generation == plan.generation else { return .superseded }
+        let old = entry.pinned
+        if plan.reason == .failure, source == old.source {
+            entry.pending = nil
+            entries[plan.key] = entry
+            return .reconnect(old)
+        }
+        let pin = makePin(version: old.version, source: source, metadata: plan.metadata, at: now)
+        var fresh = Entry(pinned: pin)
+        fresh.state = entry.state
+        fresh.lastError = entry.lastError
+        entries[plan.key] = fresh
+        return .swapped(pin, .swapped(plan.key, from: old, to: pin, reason: plan.reason))
+    }
+
+    /// Re-resolving failed (e.g. the auth profile vanished): the entry keeps its pin.
+    public mutating func resolutionFailed(_ plan: ReResolution, message: String) {
+        guard var entry = entries[plan.key], entry.pinned.generation == plan.generation else { return }
+        entry.state = .failing
+        entry.lastError = message
+        entries[plan.key] = entry
+    }
+
+    /// The connection of `generation`'s pin may not be rebuilt yet.
+    public mutating func backingOff(_ key: RegistryKey, generation: UInt64) {
+        guard entries[key]?.pinned.generation == generation else { return }
+        entries[key]?.state = .backoff
+    }
+
+    /// A read through `generation`'s pin succeeded.
+    public mutating func succeeded(_ key: RegistryKey, generation: UInt64) {
+        guard var entry = entries[key], entry.pinned.generation == generation else { return }
+        entry.state = .ready
+        entry.lastError = nil
+        entries[key] = entry
+    }
+
+    private mutating func makePin(version: Int64, source: Source, metadata: [String: String], at now: RegistryInstant) -> PinnedSource {
+        lastGeneration += 1
+        return PinnedSource(version: version, source: source, metadata: metadata, generation: lastGeneration, since: now)
+    }
+}

@@ -1,0 +1,30 @@
+import KafkaLag
+@testable import ScalerRegistry
+
+/// A manual clock: tests move time by hand.
+final class ManualClock: RegistryClock, @unchecked Sendable {
+    // Only touched from the test's own task.
+    var current = RegistryInstant(monotonic: .seconds(1000), wallSeconds: 1_800_000_000)
+
+    func now() -> RegistryInstant { current }
+
+    func advance(_ duration: Duration) { current = current.advanced(by: duration) }
+}
+
+enum Fixtures {
+    static let key = RegistryKey(namespace: "shop", name: "orders-consumer", triggerName: "")
+
+    static func source(_ brokers: String = "a:9092", group: String = "orders", topic: String = "orders", password: String? = nil) -> Source {
+        Source(
+            connection: ConnectionSettings(bootstrapServers: [brokers], security: SecuritySettings(password: password)),
+            consumerGroup: group,
+            topic: topic
+        )
+    }
+
+    static func admission(_ source: Source, version: Int64 = 0, key: RegistryKey = key) -> RegistryStateMachine.Admission {
+        .init(key: key, version: version, source: source, metadata: ["bootstrapServers": source.connection.bootstrapServers.joined(separator: ","), "configVersion": "\(version)"])
+    }
+
+    static let t0 = RegistryInstant(monotonic: .seconds(1000), wallSeconds: 1_800_000_000)
+}
