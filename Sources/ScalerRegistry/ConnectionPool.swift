@@ -3,7 +3,9 @@ import KafkaLag
 /// Shared Kafka connections (SPEC §5): one handle per distinct
 /// ``ConnectionSettings``, reference-counted by the entries pinned to it and by
 /// reads in flight, rebuilt with backoff after failures, and closed after an idle
-/// period. Pure bookkeeping over handles the caller creates and closes.
+/// period. A handle is opened by the first read, never by a pin alone (so
+/// `GetMetricSpec` does no Kafka I/O). Pure bookkeeping over handles the caller
+/// creates and closes.
 public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
     /// Pool behaviour.
     public struct Configuration: Sendable, Hashable {
@@ -26,6 +28,8 @@ public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
         public var settings: ConnectionSettings
         public var entries: Int
         public var inFlight: Int
+        /// A handle exists (a read opened it and no idle sweep closed it since).
+        public var open: Bool
         public var backingOff: Bool
         public var idleSince: RegistryInstant?
     }
@@ -39,7 +43,7 @@ public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
     }
 
     private struct Slot {
-        var handle: Handle
+        var handle: Handle?
         var entries = 0
         var backoff: RebuildBackoff
         var idleSince: RegistryInstant?
@@ -62,15 +66,12 @@ public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
 
     /// Open handles, retired ones still finishing reads included.
     public var handleCount: Int {
-        slots.count + leases.values.filter(\.retired).count
+        slots.values.filter { $0.handle != nil }.count + leases.values.filter(\.retired).count
     }
 
-    /// An entry pins `settings`: share the open handle, or open one with `open`.
-    public mutating func retain(_ settings: ConnectionSettings, open: () throws(KafkaLagError) -> Handle) throws(KafkaLagError) {
-        if slots[settings] == nil {
-            slots[settings] = Slot(handle: try open(), backoff: RebuildBackoff(configuration: configuration.rebuildBackoff))
-        }
-        slots[settings]?.entries += 1
+    /// An entry pins `settings`.
+    public mutating func retain(_ settings: ConnectionSettings) {
+        slots[settings, default: Slot(backoff: RebuildBackoff(configuration: configuration.rebuildBackoff))].entries += 1
         slots[settings]?.idleSince = nil
     }
 
@@ -78,18 +79,25 @@ public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
     public mutating func release(_ settings: ConnectionSettings, at now: RegistryInstant) {
         guard var slot = slots[settings] else { return }
         slot.entries = max(0, slot.entries - 1)
-        if slot.entries == 0, leaseCount(slot.handle) == 0 { slot.idleSince = now }
+        if slot.entries == 0, slot.handle.map(leaseCount) ?? 0 == 0 { slot.idleSince = now }
         slots[settings] = slot
     }
 
-    /// Borrows the handle of `settings` for one read; end it with ``endLease(_:at:)``.
-    public mutating func lease(_ settings: ConnectionSettings) -> Handle? {
-        guard var slot = slots[settings] else { return nil }
+    /// Borrows the handle of `settings` for one read, opening it with `open` on
+    /// first use; end it with ``endLease(_:at:)``.
+    public mutating func lease(_ settings: ConnectionSettings, open: () throws(KafkaLagError) -> Handle) throws(KafkaLagError) -> Handle {
+        var slot = slots[settings] ?? Slot(backoff: RebuildBackoff(configuration: configuration.rebuildBackoff))
+        let handle: Handle
+        if let existing = slot.handle {
+            handle = existing
+        } else {
+            handle = try open()
+        }
+        slot.handle = handle
         slot.idleSince = nil
         slots[settings] = slot
-        let id = ObjectIdentifier(slot.handle)
-        leases[id, default: Lease(handle: slot.handle, settings: settings, count: 0, retired: false)].count += 1
-        return slot.handle
+        leases[ObjectIdentifier(handle), default: Lease(handle: handle, settings: settings, count: 0, retired: false)].count += 1
+        return handle
     }
 
     /// A read through `handle` ended. Returns the handle if it was retired by a
@@ -120,15 +128,17 @@ public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
     public mutating func rebuild(_ settings: ConnectionSettings, at now: RegistryInstant, open: () throws(KafkaLagError) -> Handle) throws(KafkaLagError) -> Rebuild {
         guard var slot = slots[settings] else { return .backingOff(until: nil) }
         guard slot.backoff.attempt(at: now) else { return .backingOff(until: slot.backoff.notBefore) }
+        let fresh = try open()
         let old = slot.handle
-        slot.handle = try open()
+        slot.handle = fresh
         slots[settings] = slot
+        guard let old else { return .rebuilt(fresh, retired: nil) }
         let oldID = ObjectIdentifier(old)
         if leases[oldID] != nil {
             leases[oldID]?.retired = true
-            return .rebuilt(slot.handle, retired: nil)
+            return .rebuilt(fresh, retired: nil)
         }
-        return .rebuilt(slot.handle, retired: old)
+        return .rebuilt(fresh, retired: old)
     }
 
     /// Removes handles idle for longer than the idle timeout and returns them to close.
@@ -137,14 +147,14 @@ public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
         for (settings, slot) in slots {
             guard let idleSince = slot.idleSince, now.monotonic - idleSince.monotonic >= configuration.idleTimeout else { continue }
             slots[settings] = nil
-            closed.append(slot.handle)
+            if let handle = slot.handle { closed.append(handle) }
         }
         return closed
     }
 
     /// Removes every handle (shutdown) and returns them to close.
     public mutating func drain() -> [Handle] {
-        let all = slots.values.map(\.handle) + leases.values.filter(\.retired).map(\.handle)
+        let all = slots.values.compactMap(\.handle) + leases.values.filter(\.retired).map(\.handle)
         slots = [:]
         leases = [:]
         return all
@@ -153,8 +163,8 @@ public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
     /// Every open connection, for `/registry`.
     public var snapshots: [Snapshot] {
         slots.map { settings, slot in
-            Snapshot(settings: settings, entries: slot.entries, inFlight: leaseCount(slot.handle),
-                     backingOff: slot.backoff.notBefore != nil, idleSince: slot.idleSince)
+            Snapshot(settings: settings, entries: slot.entries, inFlight: slot.handle.map(leaseCount) ?? 0,
+                     open: slot.handle != nil, backingOff: slot.backoff.notBefore != nil, idleSince: slot.idleSince)
         }
     }
 

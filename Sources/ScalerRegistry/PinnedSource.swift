@@ -2,7 +2,7 @@ import KafkaLag
 
 /// The source an entry serves from, at the version that pinned it.
 public struct PinnedSource: Sendable, Hashable {
-    public var version: Int64
+    public var version: UInt64
     public var source: Source
     /// Raw trigger metadata that resolved to `source`, kept to re-resolve it
     /// (auth-profile files included) after a failure or on reload.

@@ -4,13 +4,13 @@ import KafkaLag
 /// and, where it counts, a metric.
 public enum RegistryEvent: Sendable, Hashable {
     /// The first valid request for a trigger pinned its source.
-    case created(RegistryKey, version: Int64, source: Source)
+    case created(RegistryKey, version: UInt64, source: Source)
     /// A request carried a different source at the pinned version; it is pending.
     /// Raised once per distinct pending source.
-    case drift(RegistryKey, version: Int64, pinned: Source, pending: Source)
+    case drift(RegistryKey, version: UInt64, pinned: Source, pending: Source)
     /// A request carried a lower version than the pinned one; served from the pin.
     /// Raised once per distinct stale (version, source).
-    case stale(RegistryKey, requested: Int64, pinnedVersion: Int64, source: Source)
+    case stale(RegistryKey, requested: UInt64, pinnedVersion: UInt64, source: Source)
     /// The pin moved to another source or version.
     case swapped(RegistryKey, from: PinnedSource, to: PinnedSource, reason: SwapReason)
 }

@@ -30,18 +30,18 @@ public struct RegistryStateMachine: Sendable {
     }
 
     fileprivate struct StaleRequest: Hashable {
-        var version: Int64
+        var version: UInt64
         var source: Source
     }
 
     /// A valid request's view of its trigger.
     public struct Admission: Sendable {
         public var key: RegistryKey
-        public var version: Int64
+        public var version: UInt64
         public var source: Source
         public var metadata: [String: String]
 
-        public init(key: RegistryKey, version: Int64, source: Source, metadata: [String: String]) {
+        public init(key: RegistryKey, version: UInt64, source: Source, metadata: [String: String]) {
             self.key = key
             self.version = version
             self.source = source
@@ -171,7 +171,7 @@ public struct RegistryStateMachine: Sendable {
         entries[key] = entry
     }
 
-    private mutating func makePin(version: Int64, source: Source, metadata: [String: String], at now: RegistryInstant) -> PinnedSource {
+    private mutating func makePin(version: UInt64, source: Source, metadata: [String: String], at now: RegistryInstant) -> PinnedSource {
         lastGeneration += 1
         return PinnedSource(version: version, source: source, metadata: metadata, generation: lastGeneration, since: now)
     }

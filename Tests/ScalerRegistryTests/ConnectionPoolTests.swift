@@ -25,8 +25,14 @@ struct ConnectionPoolTests {
     func shares() throws {
         var pool = ConnectionPool<CountedHandle>()
         let opener = Opener()
-        for _ in 0..<500 { try pool.retain(settings, open: opener.open) }
-        try pool.retain(ConnectionSettings(bootstrapServers: ["b:9092"]), open: opener.open)
+        for _ in 0..<500 { pool.retain(settings) }
+        pool.retain(ConnectionSettings(bootstrapServers: ["b:9092"]))
+        #expect(opener.opened == 0, "pinning opens nothing")
+        for _ in 0..<3 {
+            let handle = try pool.lease(settings, open: opener.open)
+            _ = pool.endLease(handle, at: Fixtures.t0)
+        }
+        _ = try pool.lease(ConnectionSettings(bootstrapServers: ["b:9092"]), open: opener.open)
         #expect(opener.opened == 2)
         #expect(pool.handleCount == 2)
         #expect(pool.snapshots.first { $0.settings == settings }?.entries == 500)
@@ -36,11 +42,13 @@ struct ConnectionPoolTests {
     func idleClose() throws {
         var pool = ConnectionPool<CountedHandle>()
         let opener = Opener()
-        try pool.retain(settings, open: opener.open)
+        pool.retain(settings)
+        _ = pool.endLease(try pool.lease(settings, open: opener.open), at: Fixtures.t0)
         pool.release(settings, at: Fixtures.t0)
         let early = pool.sweep(at: Fixtures.t0.advanced(by: .seconds(299)))
         #expect(early.isEmpty)
-        try pool.retain(settings, open: opener.open)
+        pool.retain(settings)
+        _ = pool.endLease(try pool.lease(settings, open: opener.open), at: Fixtures.t0)
         #expect(opener.opened == 1, "re-used within the idle period")
         pool.release(settings, at: Fixtures.t0)
         let closed = pool.sweep(at: Fixtures.t0.advanced(by: .seconds(300)))
@@ -51,9 +59,8 @@ struct ConnectionPoolTests {
     @Test("a read in flight keeps an idle handle open")
     func leaseKeepsOpen() throws {
         var pool = ConnectionPool<CountedHandle>()
-        try pool.retain(settings, open: Opener().open)
-        let leased = pool.lease(settings)
-        let handle = try #require(leased)
+        pool.retain(settings)
+        let handle = try pool.lease(settings, open: Opener().open)
         pool.release(settings, at: Fixtures.t0)
         let whileLeased = pool.sweep(at: Fixtures.t0.advanced(by: .seconds(600)))
         let retired = pool.endLease(handle, at: Fixtures.t0.advanced(by: .seconds(600)))
@@ -65,9 +72,8 @@ struct ConnectionPoolTests {
     func rebuild() throws {
         var pool = ConnectionPool<CountedHandle>()
         let opener = Opener()
-        try pool.retain(settings, open: opener.open)
-        let leased = pool.lease(settings)
-        let old = try #require(leased)
+        pool.retain(settings)
+        let old = try pool.lease(settings, open: opener.open)
         guard case .rebuilt(let fresh, let retired) = try pool.rebuild(settings, at: Fixtures.t0, open: opener.open) else {
             Issue.record("expected a rebuild")
             return
@@ -96,9 +102,8 @@ struct ConnectionPoolTests {
     func drain() throws {
         var pool = ConnectionPool<CountedHandle>()
         let opener = Opener()
-        try pool.retain(settings, open: opener.open)
-        let leased = pool.lease(settings)
-        _ = try #require(leased)
+        pool.retain(settings)
+        _ = try pool.lease(settings, open: opener.open)
         _ = try pool.rebuild(settings, at: Fixtures.t0, open: opener.open)
         let drained = pool.drain()
         #expect(drained.count == 2)

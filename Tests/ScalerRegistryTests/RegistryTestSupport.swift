@@ -22,7 +22,7 @@ enum Fixtures {
         )
     }
 
-    static func admission(_ source: Source, version: Int64 = 0, key: RegistryKey = key) -> RegistryStateMachine.Admission {
+    static func admission(_ source: Source, version: UInt64 = 0, key: RegistryKey = key) -> RegistryStateMachine.Admission {
         .init(key: key, version: version, source: source, metadata: ["bootstrapServers": source.connection.bootstrapServers.joined(separator: ","), "configVersion": "\(version)"])
     }
 

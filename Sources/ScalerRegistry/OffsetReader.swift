@@ -1,0 +1,23 @@
+import KafkaLag
+
+/// Reads a source's offsets through one Kafka connection. The registry pools
+/// these per ``ConnectionSettings``; tests substitute fakes.
+public protocol OffsetReader: AnyObject, Sendable {
+    /// One observation of `source`, bounded by `deadline`.
+    func observe(_ source: Source, deadline: ContinuousClock.Instant) async throws(KafkaLagError) -> Observation
+    /// Closes the connection; called once, after the last read through it ended.
+    func close() async
+}
+
+/// Opens connections for the pool.
+public protocol OffsetReaderFactory: Sendable {
+    /// A reader for `settings`. Invalid settings (a PEM that does not parse) fail
+    /// here with `invalidMetadata` naming the key.
+    func makeReader(for settings: ConnectionSettings) throws(KafkaLagError) -> any OffsetReader
+}
+
+/// Turns raw trigger metadata into a source again after a failure or on reload,
+/// re-reading auth-profile files.
+public protocol SourceResolver: Sendable {
+    func reResolve(_ metadata: [String: String]) throws(KafkaLagError) -> Source
+}

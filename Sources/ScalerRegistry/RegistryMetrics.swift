@@ -1,0 +1,32 @@
+import Metrics
+
+/// The registry's swift-metrics instruments (SPEC §7 names), created once so the
+/// request path does no factory lookups.
+struct RegistryMetrics: Sendable {
+    let cacheHits = Counter(label: "kafka_scaler_lag_cache_hits_total")
+    let coalescedWaits = Counter(label: "kafka_scaler_coalesced_waits_total")
+    let observationsOK = Counter(label: "kafka_scaler_observations_total", dimensions: [("result", "success")])
+    let observationsFailed = Counter(label: "kafka_scaler_observations_total", dimensions: [("result", "failure")])
+    let observationDuration = Metrics.Timer(label: "kafka_scaler_observation_duration_seconds", preferredDisplayUnit: .seconds)
+    let entries = Gauge(label: "kafka_scaler_registry_entries")
+    let handles = Gauge(label: "kafka_scaler_kafka_handles")
+    let rebuilds = Counter(label: "kafka_scaler_connection_rebuilds_total")
+    private let swaps: [SwapReason: Counter] = Dictionary(uniqueKeysWithValues: SwapReason.allCases.map {
+        ($0, Counter(label: "kafka_scaler_registry_swaps_total", dimensions: [("reason", $0.rawValue)]))
+    })
+
+    func swapped(_ reason: SwapReason) {
+        swaps[reason]?.increment()
+    }
+
+    func kafkaError(kind: String) {
+        Counter(label: "kafka_scaler_kafka_errors_total", dimensions: [("kind", kind)]).increment()
+    }
+
+    /// 1 while `key` has a pending source, else 0.
+    func pending(_ key: RegistryKey, _ isPending: Bool) {
+        Gauge(label: "kafka_scaler_registry_pending", dimensions: [
+            ("namespace", key.namespace), ("scaledobject", key.name), ("trigger", key.triggerName),
+        ]).record(isPending ? 1 : 0)
+    }
+}

@@ -1,0 +1,331 @@
+import KafkaLag
+import Logging
+import Synchronization
+
+/// The versioned connection registry at run time: the state machine, the
+/// observation cache and the connection pool behind one lock, plus the Kafka
+/// reads they call for. Every ExternalScaler RPC goes through here.
+public final class ScalerRegistry: Sendable {
+    /// Registry behaviour.
+    public struct Configuration: Sendable {
+        /// How long an observation is reused (`--lag-cache-ttl`). Default 2 s; zero disables reuse.
+        public var lagCacheTTL: Duration
+        /// Bound of one Kafka read when the caller has no earlier deadline (`--kafka-timeout`). Default 5 s.
+        public var kafkaTimeout: Duration
+        /// Connection sharing, idle close and rebuild backoff.
+        public var pool: ConnectionPool<any OffsetReader>.Configuration
+
+        public init(lagCacheTTL: Duration, kafkaTimeout: Duration, pool: ConnectionPool<any OffsetReader>.Configuration) {
+            self.lagCacheTTL = lagCacheTTL
+            self.kafkaTimeout = kafkaTimeout
+            self.pool = pool
+        }
+
+        public static var defaults: Self {
+            Self(lagCacheTTL: .seconds(2), kafkaTimeout: .seconds(5), pool: .defaults)
+        }
+    }
+
+    private struct State: ~Copyable {
+        var machine = RegistryStateMachine()
+        var cache: ObservationCache
+        var pool: ConnectionPool<any OffsetReader>
+        var reads: [UInt64: Task<Result<ObservationCache.Stored, KafkaLagError>, Never>] = [:]
+        var lag: [RegistryKey: EntryLag] = [:]
+    }
+
+    /// What a read should do, decided under the lock.
+    private enum ReadPlan {
+        case fresh(ObservationCache.Stored)
+        case wait(Task<Result<ObservationCache.Stored, KafkaLagError>, Never>)
+    }
+
+    public let configuration: Configuration
+    private let state: Mutex<State>
+    private let readers: any OffsetReaderFactory
+    private let resolver: any SourceResolver
+    private let clock: any RegistryClock
+    private let logger: Logger
+    private let metrics = RegistryMetrics()
+
+    public init(configuration: Configuration = .defaults, readers: any OffsetReaderFactory, resolver: any SourceResolver,
+                clock: any RegistryClock, logger: Logger) {
+        self.configuration = configuration
+        self.readers = readers
+        self.resolver = resolver
+        self.clock = clock
+        self.logger = logger
+        self.state = Mutex(State(cache: ObservationCache(ttl: configuration.lagCacheTTL), pool: ConnectionPool(configuration: configuration.pool)))
+    }
+
+    // MARK: Admission
+
+    /// Admits a valid request and returns the pin to serve it from. Opens no
+    /// connection: `GetMetricSpec` stays free of Kafka I/O.
+    public func admit(_ admission: RegistryStateMachine.Admission) -> PinnedSource {
+        let now = clock.now()
+        let (pinned, events, pendingChange, entryCount) = state.withLock { state in
+            let hadPending = state.machine.entries[admission.key]?.pending != nil
+            let (pinned, events) = state.machine.admit(admission, at: now)
+            for event in events { Self.apply(event, to: &state, at: now) }
+            let hasPending = state.machine.entries[admission.key]?.pending != nil
+            return (pinned, events, hadPending == hasPending ? nil : hasPending, state.machine.entries.count)
+        }
+        if !events.isEmpty {
+            metrics.entries.record(entryCount)
+            events.forEach(announce)
+        }
+        if let pendingChange { metrics.pending(admission.key, pendingChange) }
+        return pinned
+    }
+
+    /// Keeps the pool's reference counts and the per-entry lag state in step with pins.
+    private static func apply(_ event: RegistryEvent, to state: inout State, at now: RegistryInstant) {
+        switch event {
+        case .created(let key, _, let source):
+            state.pool.retain(source.connection)
+            state.lag[key] = EntryLag()
+        case .swapped(let key, let from, let to, _):
+            state.pool.retain(to.source.connection)
+            state.pool.release(from.source.connection, at: now)
+            state.lag[key] = EntryLag()
+        case .drift, .stale:
+            break
+        }
+    }
+
+    // MARK: Reading
+
+    /// A fresh observation for `pinned`, if the cache has one: the synchronous fast
+    /// path of a KEDA round's second call.
+    public func cachedObservation(for pinned: PinnedSource) -> ObservationCache.Stored? {
+        let now = clock.now()
+        let stored = state.withLock { $0.cache.fresh(pinned.source, at: now) }
+        if stored != nil { metrics.cacheHits.increment() }
+        return stored
+    }
+
+    /// An observation for `key`'s pin: cached, coalesced with a read in flight, or
+    /// read now. A failure re-resolves the entry (adopting a pending source, or
+    /// rebuilding the connection within its backoff) and retries once before
+    /// `deadline`. Returns the pin the observation was read through.
+    public func observation(for key: RegistryKey, pinned: PinnedSource, deadline: ContinuousClock.Instant?) async throws(KafkaLagError)
+        -> (stored: ObservationCache.Stored, pinned: PinnedSource)
+    {
+        do {
+            return (try await read(pinned, deadline: deadline), pinned)
+        } catch {
+            guard let retry = await recover(key, pinned: pinned, from: error) else { throw error }
+            if let deadline, ContinuousClock.now >= deadline { throw error }
+            do {
+                return (try await read(retry, deadline: deadline), retry)
+            } catch {
+                let now = clock.now()
+                state.withLock { state in _ = state.machine.failed(key, generation: retry.generation, message: error.message) }
+                logger.warning("retry after rebuild failed", metadata: Self.metadata(key, retry, at: now).merging(["error": "\(error)"]) { $1 })
+                throw error
+            }
+        }
+    }
+
+    /// One read through `pinned`'s connection, coalesced and cached.
+    private func read(_ pinned: PinnedSource, deadline: ContinuousClock.Instant?) async throws(KafkaLagError) -> ObservationCache.Stored {
+        let source = pinned.source
+        let now = clock.now()
+        let plan: ReadPlan = state.withLock { state in
+            switch state.cache.lookup(source, at: now) {
+            case .fresh(let stored):
+                return .fresh(stored)
+            case .join(let readID):
+                if let task = state.reads[readID] { return .wait(task) }
+                return .wait(Task { .failure(KafkaLagError(.internalError, "coalesced read \(readID) vanished")) })
+            case .start(let readID):
+                let task = Task { await self.performRead(source, readID: readID, deadline: deadline) }
+                state.reads[readID] = task
+                return .wait(task)
+            }
+        }
+        switch plan {
+        case .fresh(let stored):
+            metrics.cacheHits.increment()
+            return stored
+        case .wait(let task):
+            return try await task.value.get()
+        }
+    }
+
+    /// The Kafka round trip behind a coalesced read.
+    private func performRead(_ source: Source, readID: UInt64, deadline callerDeadline: ContinuousClock.Instant?) async
+        -> Result<ObservationCache.Stored, KafkaLagError>
+    {
+        let started = ContinuousClock.now
+        let bound = started.advanced(by: configuration.kafkaTimeout)
+        let deadline = callerDeadline.map { min($0, bound) } ?? bound
+        let leased: Result<any OffsetReader, KafkaLagError> = state.withLock { state in
+            Result { () throws(KafkaLagError) in try state.pool.lease(source.connection, open: { () throws(KafkaLagError) in try readers.makeReader(for: source.connection) }) }
+        }
+        let result: Result<Observation, KafkaLagError>
+        switch leased {
+        case .failure(let error):
+            result = .failure(error)
+        case .success(let reader):
+            do {
+                result = .success(try await reader.observe(source, deadline: deadline))
+            } catch {
+                result = .failure(error)
+            }
+            let now = clock.now()
+            let retired = state.withLock { $0.pool.endLease(reader, at: now) }
+            if let retired { await retired.close() }
+        }
+        metrics.observationDuration.recordInterval(since: started)
+        let now = clock.now()
+        let (stored, handles) = state.withLock { state in
+            state.reads[readID] = nil
+            if case .success = result { state.pool.succeeded(source.connection) }
+            return (state.cache.complete(source, readID: readID, with: try? result.get(), at: now), state.pool.handleCount)
+        }
+        metrics.handles.record(handles)
+        switch (result, stored) {
+        case (.success, .some(let stored)):
+            metrics.observationsOK.increment()
+            return .success(stored)
+        case (.failure(let error), _):
+            metrics.observationsFailed.increment()
+            metrics.kafkaError(kind: error.code.description)
+            return .failure(error)
+        case (.success, .none):
+            return .failure(KafkaLagError(.internalError, "observation was not stored"))
+        }
+    }
+
+    /// The failure path of SPEC §5: re-resolve, adopt or rebuild. Returns the pin
+    /// to retry through, or nil when no retry is due (superseded, backing off,
+    /// re-resolution failed).
+    private func recover(_ key: RegistryKey, pinned: PinnedSource, from error: KafkaLagError) async -> PinnedSource? {
+        let now = clock.now()
+        guard let plan = state.withLock({ $0.machine.failed(key, generation: pinned.generation, message: error.message) }) else {
+            return nil
+        }
+        logger.warning("kafka read failed", metadata: Self.metadata(key, pinned, at: now).merging(["error": "\(error)"]) { $1 })
+        return apply(plan, at: now)
+    }
+
+    /// Re-resolves a failure's or a reload's plan and carries out the outcome.
+    private func apply(_ plan: RegistryStateMachine.ReResolution, at now: RegistryInstant) -> PinnedSource? {
+        let source: Source
+        do {
+            source = try resolver.reResolve(plan.metadata)
+        } catch {
+            state.withLock { $0.machine.resolutionFailed(plan, message: error.message) }
+            logger.error("re-resolving the source failed", metadata: ["key": "\(plan.key)", "reason": "\(plan.reason.rawValue)", "error": "\(error)"])
+            return nil
+        }
+        let outcome = state.withLock { state in
+            let outcome = state.machine.resolved(plan, to: source, at: now)
+            if case .swapped(_, let event) = outcome { Self.apply(event, to: &state, at: now) }
+            return outcome
+        }
+        switch outcome {
+        case .superseded:
+            return nil
+        case .swapped(let pin, let event):
+            announce(event)
+            metrics.pending(plan.key, false)
+            return pin
+        case .reconnect(let pin):
+            return rebuild(plan.key, pin, at: now) ? pin : nil
+        }
+    }
+
+    /// Rebuilds `pin`'s connection unless it was rebuilt too recently.
+    private func rebuild(_ key: RegistryKey, _ pin: PinnedSource, at now: RegistryInstant) -> Bool {
+        let settings = pin.source.connection
+        let outcome = state.withLock { state -> Result<ConnectionPool<any OffsetReader>.Rebuild, KafkaLagError> in
+            let result = Result { () throws(KafkaLagError) in try state.pool.rebuild(settings, at: now, open: { () throws(KafkaLagError) in try readers.makeReader(for: settings) }) }
+            if case .success(.backingOff) = result { state.machine.backingOff(key, generation: pin.generation) }
+            return result
+        }
+        switch outcome {
+        case .success(.rebuilt(_, let retired)):
+            metrics.rebuilds.increment()
+            logger.info("kafka connection rebuilt", metadata: Self.metadata(key, pin, at: now))
+            if let retired { Task { await retired.close() } }
+            return true
+        case .success(.backingOff(let until)):
+            let wait = until.map { "\($0.monotonic - now.monotonic)" } ?? "unknown"
+            logger.info("kafka connection rebuild backing off", metadata: Self.metadata(key, pin, at: now).merging(["retry_in": "\(wait)"]) { $1 })
+            return false
+        case .failure(let error):
+            state.withLock { _ = $0.machine.failed(key, generation: pin.generation, message: error.message) }
+            return false
+        }
+    }
+
+    /// Records a successful evaluation through `pinned`.
+    public func succeeded(_ key: RegistryKey, generation: UInt64) {
+        state.withLock { $0.machine.succeeded(key, generation: generation) }
+    }
+
+    // MARK: Operators
+
+    /// Re-pins one entry, or every entry when `key` is nil, to its newest source,
+    /// re-reading auth-profile files. Returns how many entries were re-pinned.
+    @discardableResult
+    public func reload(_ key: RegistryKey?) -> Int {
+        let plans = state.withLock { $0.machine.reload(key) }
+        let now = clock.now()
+        return plans.reduce(0) { count, plan in count + (apply(plan, at: now) == nil ? 0 : 1) }
+    }
+
+    /// Closes connections no entry used for the idle timeout, and forgets expired
+    /// observations. Call periodically.
+    public func sweep() async {
+        let now = clock.now()
+        let (closed, handles) = state.withLock { state in
+            state.cache.evictExpired(at: now)
+            return (state.pool.sweep(at: now), state.pool.handleCount)
+        }
+        metrics.handles.record(handles)
+        for reader in closed { await reader.close() }
+    }
+
+    /// Closes every connection (shutdown).
+    public func shutdown() async {
+        let all = state.withLock { $0.pool.drain() }
+        metrics.handles.record(0)
+        for reader in all { await reader.close() }
+    }
+
+    // MARK: Logging
+
+    private func announce(_ event: RegistryEvent) {
+        switch event {
+        case .created(let key, let version, let source):
+            logger.info("registry entry created", metadata: [
+                "key": "\(key)", "version": "\(version)", "fingerprint": "\(source.fingerprint)",
+            ])
+        case .drift(let key, let version, let pinned, let pending):
+            logger.warning("source drift: a different source at the pinned version is pending", metadata: [
+                "key": "\(key)", "version": "\(version)", "pinned_fingerprint": "\(pinned.fingerprint)",
+                "pending_fingerprint": "\(pending.fingerprint)",
+                "hint": "bump configVersion, or POST /registry/reload, to adopt it",
+            ])
+        case .stale(let key, let requested, let pinnedVersion, let source):
+            logger.warning("stale configVersion served from the pinned source", metadata: [
+                "key": "\(key)", "requested_version": "\(requested)", "pinned_version": "\(pinnedVersion)",
+                "requested_fingerprint": "\(source.fingerprint)",
+            ])
+        case .swapped(let key, let from, let to, let reason):
+            metrics.swapped(reason)
+            logger.notice("registry entry swapped", metadata: [
+                "key": "\(key)", "reason": "\(reason.rawValue)", "from_version": "\(from.version)", "to_version": "\(to.version)",
+                "from_fingerprint": "\(from.source.fingerprint)", "to_fingerprint": "\(to.source.fingerprint)",
+            ])
+        }
+    }
+
+    private static func metadata(_ key: RegistryKey, _ pin: PinnedSource, at now: RegistryInstant) -> Logger.Metadata {
+        ["key": "\(key)", "version": "\(pin.version)", "fingerprint": "\(pin.source.fingerprint)"]
+    }
+}
