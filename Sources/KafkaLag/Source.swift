@@ -50,12 +50,23 @@ public struct SecuritySettings: Hashable, Sendable {
     public var password: String?
     /// TLS to Kafka; `nil` when `tls` is `disable`.
     public var tls: TLSSettings?
+    /// Token settings; set exactly when `sasl` is `.oauthbearer`. `username` and
+    /// `password` are then the OAuth client id and secret.
+    public var oauthBearer: OAuthBearerSettings?
+    /// Kerberos settings; set exactly when `sasl` is `.gssapi`. `username` is the
+    /// principal, `password` is used when no keytab is given.
+    public var gssapi: GSSAPISettings?
 
-    public init(sasl: SASLMechanism? = nil, username: String? = nil, password: String? = nil, tls: TLSSettings? = nil) {
+    public init(
+        sasl: SASLMechanism? = nil, username: String? = nil, password: String? = nil, tls: TLSSettings? = nil,
+        oauthBearer: OAuthBearerSettings? = nil, gssapi: GSSAPISettings? = nil
+    ) {
         self.sasl = sasl
         self.username = username
         self.password = password
         self.tls = tls
+        self.oauthBearer = oauthBearer
+        self.gssapi = gssapi
     }
 }
 
