@@ -75,14 +75,18 @@ public enum LagCalculator {
     }
 
     /// The topics in scope and their active partitions: the source's topic with
-    /// `partitionLimitation` applied, or every topic of the observation's
-    /// committed offsets (the group's topics) without a limitation.
+    /// `partitionLimitation` applied, or every topic of the observation (the
+    /// group's committed topics) without a limitation. A topic's partitions are
+    /// those the observation read offsets for.
     private static func activePartitions(
         _ observation: Observation, topic: String, limitation: [Int32]?
     ) throws(KafkaLagError) -> [(topic: String, partitions: Set<Int32>)] {
-        var byTopic: [String: [Int32]] = [:]
+        var byTopic: [String: Set<Int32>] = [:]
         for topicPartition in observation.committed.keys {
-            byTopic[topicPartition.topic, default: []].append(topicPartition.partition)
+            byTopic[topicPartition.topic, default: []].insert(topicPartition.partition)
+        }
+        for (name, partitions) in observation.latest {
+            byTopic[name, default: []].formUnion(partitions.keys)
         }
         let topics = topic.isEmpty ? byTopic.keys.sorted() : [topic]
         var result: [(topic: String, partitions: Set<Int32>)] = []
