@@ -1,5 +1,6 @@
 /// One partition's contribution to an evaluation.
 public struct PartitionLag: Hashable, Sendable {
+    /// The partition this lag was computed for.
     public var topicPartition: TopicPartition
     /// Lag counted towards the metric (0 when excluded as persistent).
     public var lag: Int64

@@ -22,6 +22,7 @@ public struct OAuthBearerSettings: Hashable, Sendable {
         }
     }
 
+    /// `saslTokenProvider`; `bearer` when unset.
     public var tokenProvider: TokenProvider
     /// `oauthTokenEndpointUri` (bearer).
     public var tokenEndpointURI: String

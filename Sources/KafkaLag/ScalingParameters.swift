@@ -52,6 +52,7 @@ public struct ScalingParameters: Hashable, Sendable {
 /// because KEDA's enum check accepts comma lists (`latest,earliest`) and stores
 /// them verbatim; such a value then matches neither policy in the lag rules.
 public struct OffsetResetPolicy: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The value as given (trimmed), comma lists included.
     public let rawValue: String
 
     public init(rawValue: String) {

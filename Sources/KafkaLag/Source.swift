@@ -46,7 +46,9 @@ public struct SecuritySettings: Hashable, Sendable {
 
     /// The `sasl` key; `nil` when unset or `none`.
     public var sasl: SASLMechanism?
+    /// SASL user (OAuth client id for `oauthbearer`, principal for `gssapi`).
     public var username: String?
+    /// SASL password (OAuth client secret for `oauthbearer`). A secret.
     public var password: String?
     /// TLS to Kafka; `nil` when `tls` is `disable`.
     public var tls: TLSSettings?
@@ -72,8 +74,11 @@ public struct SecuritySettings: Hashable, Sendable {
 
 /// TLS to Kafka (`tls=enable`): PEM material from the auth profile and `unsafeSsl`.
 public struct TLSSettings: Hashable, Sendable {
+    /// `ca`: extra trusted CA certificates.
     public var caPEM: String?
+    /// `cert`: client certificate (with `key`).
     public var certPEM: String?
+    /// `key`: client private key. A secret.
     public var keyPEM: String?
     /// Decrypts an encrypted PKCS#8 `key`.
     public var keyPassword: String?

@@ -8,6 +8,7 @@ extension Source: CustomStringConvertible, CustomDebugStringConvertible {
             + "security: \(connection.security))"
     }
 
+    /// The same redacted text: `String(reflecting:)` must not leak either.
     public var debugDescription: String { description }
 }
 
@@ -16,6 +17,7 @@ extension ConnectionSettings: CustomStringConvertible, CustomDebugStringConverti
         "Connection(fingerprint: \(fingerprint), brokers: \(bootstrapServers.joined(separator: ",")), security: \(security))"
     }
 
+    /// The same redacted text: `String(reflecting:)` must not leak either.
     public var debugDescription: String { description }
 }
 
@@ -30,6 +32,7 @@ extension SecuritySettings: CustomStringConvertible, CustomDebugStringConvertibl
         return "{" + parts.joined(separator: ", ") + "}"
     }
 
+    /// The same redacted text: `String(reflecting:)` must not leak either.
     public var debugDescription: String { description }
 }
 
@@ -42,6 +45,7 @@ extension TLSSettings: CustomStringConvertible, CustomDebugStringConvertible {
         return "{enabled, unsafeSsl: \(unsafeSsl)\(material.isEmpty ? "" : ", " + material.joined(separator: ", "))}"
     }
 
+    /// The same redacted text: `String(reflecting:)` must not leak either.
     public var debugDescription: String { description }
 }
 
@@ -60,6 +64,7 @@ extension OAuthBearerSettings: CustomStringConvertible, CustomDebugStringConvert
         return "{" + parts.joined(separator: ", ") + "}"
     }
 
+    /// The same redacted text: `String(reflecting:)` must not leak either.
     public var debugDescription: String { description }
 }
 
@@ -68,5 +73,6 @@ extension GSSAPISettings: CustomStringConvertible, CustomDebugStringConvertible 
         "{realm: \(realm), service: \(effectiveServiceName), keytab: \(keytab == nil ? "none" : "<redacted>"), disableFAST: \(disableFAST)}"
     }
 
+    /// The same redacted text: `String(reflecting:)` must not leak either.
     public var debugDescription: String { description }
 }

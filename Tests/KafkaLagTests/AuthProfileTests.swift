@@ -102,7 +102,7 @@ struct AuthProfileTests {
         let root = try TemporaryDirectory()
         defer { root.remove() }
         try root.makeDirectory("binary")
-        try FileManager.default.createFile(atPath: root.path + "/binary/keytab", contents: Data([0xFF, 0xFE, 0x00, 0x80]))
+        try root.write("binary/keytab", bytes: [0xFF, 0xFE, 0x00, 0x80])
         let binary = #expect(throws: KafkaLagError.self) { try AuthProfileDirectory(root: root.path).profile(named: "binary") }
         #expect(binary?.message == "auth profile \"binary\" key \"keytab\" is not UTF-8 text")
 
@@ -142,7 +142,11 @@ struct TemporaryDirectory {
     }
 
     func write(_ relative: String, _ text: String) throws {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path + "/" + relative))
+        try write(relative, bytes: Array(text.utf8))
+    }
+
+    func write(_ relative: String, bytes: [UInt8]) throws {
+        try Data(bytes).write(to: URL(fileURLWithPath: path + "/" + relative))
     }
 
     func symlink(_ relative: String, to destination: String) throws {
