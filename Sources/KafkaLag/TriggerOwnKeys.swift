@@ -6,6 +6,10 @@ struct TriggerOwnKeys: Hashable, Sendable {
     var authProfile: String?
     var pushInterval: Duration
 
+    /// One day: longer intervals are surely typos, and bounding the value keeps
+    /// clock arithmetic on it far from overflow.
+    static let maximumPushInterval: Int64 = 86_400
+
     init(metadata: [String: String]) throws(KafkaLagError) {
         func value(_ key: String) -> String? {
             metadata[key].map(GoSyntax.trimSpace).flatMap { $0.isEmpty ? nil : $0 }
@@ -19,8 +23,11 @@ struct TriggerOwnKeys: Hashable, Sendable {
         }
         pushInterval = .seconds(5)
         if let text = value("pushInterval") {
-            guard case .success(let seconds) = GoJSONInteger.parse(text), seconds >= 1 else {
-                throw KafkaLagError(.invalidMetadata, "invalid \"pushInterval\" value \(GoSyntax.quote(text)): must be an integer number of seconds, at least 1")
+            guard case .success(let seconds) = GoJSONInteger.parse(text), (1...Self.maximumPushInterval).contains(seconds) else {
+                throw KafkaLagError(
+                    .invalidMetadata,
+                    "invalid \"pushInterval\" value \(GoSyntax.quote(text)): must be an integer number of seconds from 1 to \(Self.maximumPushInterval)"
+                )
             }
             pushInterval = .seconds(seconds)
         }

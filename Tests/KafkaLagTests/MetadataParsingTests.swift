@@ -151,6 +151,8 @@ struct MetadataParsingTests {
     @Test("this scaler's keys parse")
     func ownKeys() throws {
         let trigger = try parse(["configVersion": " 7 ", "triggerName": "orders", "pushInterval": "30"])
+        #expect(try parse(["pushInterval": "86400"]).pushInterval == .seconds(86_400))
+        #expect(try parse(["configVersion": "18446744073709551"]).configVersion == 18_446_744_073_709_551)
         #expect(trigger.configVersion == 7)
         #expect(trigger.triggerName == "orders")
         #expect(trigger.pushInterval == .seconds(30))
@@ -163,11 +165,11 @@ struct MetadataParsingTests {
         #expect(error?.message == "invalid \"configVersion\" value \(goQuoted(text)): must be a non-negative integer")
     }
 
-    @Test("bad pushInterval values name the key", arguments: ["0", "-5", "2.5", "soon"])
+    @Test("bad pushInterval values name the key", arguments: ["0", "-5", "2.5", "soon", "86401", "9223372036854775807"])
     func badPushInterval(text: String) {
         let error = failure(["pushInterval": text])
         #expect(error?.code == .invalidMetadata)
-        #expect(error?.message == "invalid \"pushInterval\" value \(goQuoted(text)): must be an integer number of seconds, at least 1")
+        #expect(error?.message == "invalid \"pushInterval\" value \(goQuoted(text)): must be an integer number of seconds from 1 to 86400")
     }
 
     @Test("the metric name is KEDA's, normalised")
