@@ -29,8 +29,18 @@ let package = Package(
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "KafkaLagTests",
+            dependencies: ["KafkaLag"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         // The versioned connection registry: pins, pending sources, connection pool, observation cache.
-        .target(name: "ScalerRegistry", dependencies: ["KafkaLag"], swiftSettings: swiftSettings),
+        .target(
+            name: "ScalerRegistry",
+            dependencies: ["KafkaLag", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ScalerRegistryTests", dependencies: ["ScalerRegistry"], swiftSettings: swiftSettings),
     ]
 )

@@ -46,23 +46,39 @@ public struct SecuritySettings: Hashable, Sendable {
 
     /// The `sasl` key; `nil` when unset or `none`.
     public var sasl: SASLMechanism?
+    /// SASL user (OAuth client id for `oauthbearer`, principal for `gssapi`).
     public var username: String?
+    /// SASL password (OAuth client secret for `oauthbearer`). A secret.
     public var password: String?
     /// TLS to Kafka; `nil` when `tls` is `disable`.
     public var tls: TLSSettings?
+    /// Token settings; set exactly when `sasl` is `.oauthbearer`. `username` and
+    /// `password` are then the OAuth client id and secret.
+    public var oauthBearer: OAuthBearerSettings?
+    /// Kerberos settings; set exactly when `sasl` is `.gssapi`. `username` is the
+    /// principal, `password` is used when no keytab is given.
+    public var gssapi: GSSAPISettings?
 
-    public init(sasl: SASLMechanism? = nil, username: String? = nil, password: String? = nil, tls: TLSSettings? = nil) {
+    public init(
+        sasl: SASLMechanism? = nil, username: String? = nil, password: String? = nil, tls: TLSSettings? = nil,
+        oauthBearer: OAuthBearerSettings? = nil, gssapi: GSSAPISettings? = nil
+    ) {
         self.sasl = sasl
         self.username = username
         self.password = password
         self.tls = tls
+        self.oauthBearer = oauthBearer
+        self.gssapi = gssapi
     }
 }
 
 /// TLS to Kafka (`tls=enable`): PEM material from the auth profile and `unsafeSsl`.
 public struct TLSSettings: Hashable, Sendable {
+    /// `ca`: extra trusted CA certificates.
     public var caPEM: String?
+    /// `cert`: client certificate (with `key`).
     public var certPEM: String?
+    /// `key`: client private key. A secret.
     public var keyPEM: String?
     /// Decrypts an encrypted PKCS#8 `key`.
     public var keyPassword: String?

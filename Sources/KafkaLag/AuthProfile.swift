@@ -1,0 +1,68 @@
+import Foundation
+
+/// Supplies auth profiles: the server-side stand-in for TriggerAuthentication,
+/// which KEDA never forwards to external scalers (SPEC §4.3).
+public protocol AuthProfileProvider: Sendable {
+    /// The key/value pairs of the profile `name`. A profile that does not exist
+    /// throws ``KafkaLagError/Code/invalidMetadata`` `auth profile "<name>" not found`.
+    func profile(named name: String) throws(KafkaLagError) -> [String: String]
+}
+
+/// Profiles as directories `<root>/<name>/` with one file per key: the layout
+/// of a mounted Kubernetes Secret. Read on every call, so rotated Secrets are
+/// picked up the next time a source is resolved.
+public struct AuthProfileDirectory: AuthProfileProvider {
+    /// The `--auth-profiles` directory; `nil` when none is configured, so every
+    /// profile is "not found".
+    public var root: String?
+    /// Larger files are refused: a key is a credential or PEM, never bulk data.
+    public var maximumFileSize: Int
+
+    /// Room for a long certificate chain.
+    public static let defaultMaximumFileSize = 1 << 20
+
+    public init(root: String?, maximumFileSize: Int = Self.defaultMaximumFileSize) {
+        self.root = root
+        self.maximumFileSize = maximumFileSize
+    }
+
+    /// Reads every visible regular file of the profile directory. Entries whose
+    /// names start with `.` are skipped: a mounted Secret keeps its real files in
+    /// `..data`/`..<timestamp>` and exposes each key as a symlink into it.
+    /// Values are trimmed; blank files count as absent.
+    public func profile(named name: String) throws(KafkaLagError) -> [String: String] {
+        let notFound = KafkaLagError(.invalidMetadata, "auth profile \(GoSyntax.quote(name)) not found")
+        guard let root, Self.isPlainName(name) else { throw notFound }
+        let directory = URL(fileURLWithPath: root, isDirectory: true).appendingPathComponent(name, isDirectory: true)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue,
+              let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.path)
+        else { throw notFound }
+
+        var values: [String: String] = [:]
+        for entry in entries where !entry.hasPrefix(".") {
+            let file = directory.appendingPathComponent(entry).resolvingSymlinksInPath()
+            guard let attributes = try? file.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey]),
+                  attributes.isRegularFile == true
+            else { continue }
+            if let size = attributes.fileSize, size > maximumFileSize {
+                throw KafkaLagError(.invalidMetadata, "auth profile \(GoSyntax.quote(name)) key \(GoSyntax.quote(entry)) is larger than \(maximumFileSize) bytes")
+            }
+            guard let data = try? Data(contentsOf: file) else {
+                throw KafkaLagError(.invalidMetadata, "auth profile \(GoSyntax.quote(name)) key \(GoSyntax.quote(entry)) cannot be read")
+            }
+            guard let text = String(validating: data, as: UTF8.self) else {
+                throw KafkaLagError(.invalidMetadata, "auth profile \(GoSyntax.quote(name)) key \(GoSyntax.quote(entry)) is not UTF-8 text")
+            }
+            let trimmed = GoSyntax.trimSpace(text)
+            if !trimmed.isEmpty { values[entry] = trimmed }
+        }
+        return values
+    }
+
+    /// A profile name is one path component: no separators, nothing hidden, so
+    /// metadata can never reach outside the root.
+    private static func isPlainName(_ name: String) -> Bool {
+        !name.isEmpty && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\0")
+    }
+}

@@ -1,0 +1,67 @@
+/// One `external` trigger's metadata after parsing: where lag is read (the
+/// ``Source``, which the registry pins at `configVersion`), how it becomes a
+/// metric (``ScalingParameters``, applied per request), and this scaler's own keys.
+public struct KafkaTrigger: Hashable, Sendable {
+    /// Brokers, security and credentials, consumer group, topic.
+    public var source: Source
+    /// Thresholds and flags of the lag rules.
+    public var scaling: ScalingParameters
+    /// The validated `version` key (sarama's default `1.0.0` when absent).
+    public var kafkaVersion: KafkaVersion
+    /// `configVersion`: the version the source is pinned at (SPEC §5).
+    public var configVersion: UInt64
+    /// `triggerName`: tells apart several Kafka triggers of one ScaledObject.
+    public var triggerName: String
+    /// `authProfile`: the server-side profile the credentials came from, if any.
+    public var authProfile: String?
+    /// `pushInterval`: how often `StreamIsActive` re-checks activity.
+    public var pushInterval: Duration
+
+    public init(
+        source: Source, scaling: ScalingParameters, kafkaVersion: KafkaVersion = .defaultVersion,
+        configVersion: UInt64 = 0, triggerName: String = "", authProfile: String? = nil,
+        pushInterval: Duration = .seconds(5)
+    ) {
+        self.source = source
+        self.scaling = scaling
+        self.kafkaVersion = kafkaVersion
+        self.configVersion = configVersion
+        self.triggerName = triggerName
+        self.authProfile = authProfile
+        self.pushInterval = pushInterval
+    }
+
+    /// Parses `scalerMetadata` as KEDA ≥ 2.20 parses the in-tree trigger, with the
+    /// credentials of the profile that `authProfile` names. Invalid metadata throws
+    /// ``KafkaLagError/Code/invalidMetadata`` with KEDA's message; nothing is read
+    /// but the profile.
+    public init(metadata: [String: String], authProfiles: some AuthProfileProvider) throws(KafkaLagError) {
+        let ownKeys = try TriggerOwnKeys(metadata: metadata)
+        var profile: [String: String] = [:]
+        if let name = ownKeys.authProfile {
+            profile = try authProfiles.profile(named: name)
+        }
+        try self.init(metadata: metadata, profile: profile, ownKeys: ownKeys)
+    }
+
+    /// Parses `scalerMetadata` with an already loaded auth profile (`[:]` for none):
+    /// the profile plays TriggerAuthentication's part.
+    public init(metadata: [String: String], profile: [String: String]) throws(KafkaLagError) {
+        try self.init(metadata: metadata, profile: profile, ownKeys: TriggerOwnKeys(metadata: metadata))
+    }
+
+    private init(metadata: [String: String], profile: [String: String], ownKeys: TriggerOwnKeys) throws(KafkaLagError) {
+        var parser = KafkaMetadataParser(metadata: metadata, profile: profile)
+        let parsed = try parser.parse()
+        self.init(
+            source: parsed.source, scaling: parsed.scaling, kafkaVersion: parsed.kafkaVersion,
+            configVersion: ownKeys.configVersion, triggerName: ownKeys.triggerName,
+            authProfile: ownKeys.authProfile, pushInterval: ownKeys.pushInterval
+        )
+    }
+
+    /// The metric name `GetMetricSpec` returns and `GetMetrics` is asked for.
+    public var metricName: String {
+        MetricName.forTrigger(topic: source.topic, consumerGroup: source.consumerGroup)
+    }
+}

@@ -1,0 +1,45 @@
+/// The `partitionLimitation` key: which partition IDs of the topic count
+/// towards lag. Parsed with KEDA's grammar so that the same strings are accepted,
+/// expanded and rejected (`reference/keda-kafka.md` §4.1).
+public enum PartitionLimitation {
+    /// Parses a non-blank limitation: comma-separated IDs and inclusive
+    /// `start-end` ranges, each part trimmed; `start > end` is an empty range;
+    /// duplicates are kept. Throws KEDA's message for the first bad part.
+    public static func parse(_ text: String) throws(KafkaLagError) -> [Int32] {
+        var partitions: [Int32] = []
+        for rawPart in GoSyntax.split(text, ",") {
+            let part = GoSyntax.trimSpace(rawPart)
+            if part.unicodeScalars.contains("-") {
+                let bounds = GoSyntax.split(part, "-")
+                guard bounds.count == 2 else {
+                    throw KafkaLagError(.invalidMetadata, "invalid partition limitation range: \(part)")
+                }
+                guard let start = GoSyntax.parseInt32(GoSyntax.trimSpace(bounds[0])),
+                      let end = GoSyntax.parseInt32(GoSyntax.trimSpace(bounds[1]))
+                else {
+                    throw KafkaLagError(.invalidMetadata, "invalid partition limitation: \(part)")
+                }
+                if start <= end { partitions.append(contentsOf: start...end) }
+            } else {
+                guard let partition = GoSyntax.parseInt32(part) else {
+                    throw KafkaLagError(.invalidMetadata, "invalid partition limitation: \(part)")
+                }
+                partitions.append(partition)
+            }
+        }
+        return partitions
+    }
+
+    /// The partitions of a topic that a limitation keeps, in the topic's order;
+    /// every partition when `limitation` is `nil`. KEDA fails the poll when none
+    /// is left, so that a typo never silently reads zero lag.
+    public static func activePartitions(
+        of partitions: [Int32], topic: String, limitation: [Int32]?
+    ) throws(KafkaLagError) -> [Int32] {
+        let active = limitation.map { allowed in partitions.filter(allowed.contains) } ?? partitions
+        guard !active.isEmpty else {
+            throw KafkaLagError(.failedPrecondition, "expected at least one active partition within the topic '\(topic)'")
+        }
+        return active
+    }
+}

@@ -1,0 +1,37 @@
+/// The keys this scaler adds to KEDA's (SPEC §4.2). Checked before KEDA's own
+/// keys; a bad value names the key.
+struct TriggerOwnKeys: Hashable, Sendable {
+    var configVersion: UInt64
+    var triggerName: String
+    var authProfile: String?
+    var pushInterval: Duration
+
+    /// One day: longer intervals are surely typos, and bounding the value keeps
+    /// clock arithmetic on it far from overflow.
+    static let maximumPushInterval: Int64 = 86_400
+
+    init(metadata: [String: String]) throws(KafkaLagError) {
+        func value(_ key: String) -> String? {
+            metadata[key].map(GoSyntax.trimSpace).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        configVersion = 0
+        if let text = value("configVersion") {
+            guard case .success(let parsed) = GoJSONInteger.parse(text), parsed >= 0 else {
+                throw KafkaLagError(.invalidMetadata, "invalid \"configVersion\" value \(GoSyntax.quote(text)): must be a non-negative integer")
+            }
+            configVersion = UInt64(parsed)
+        }
+        pushInterval = .seconds(5)
+        if let text = value("pushInterval") {
+            guard case .success(let seconds) = GoJSONInteger.parse(text), (1...Self.maximumPushInterval).contains(seconds) else {
+                throw KafkaLagError(
+                    .invalidMetadata,
+                    "invalid \"pushInterval\" value \(GoSyntax.quote(text)): must be an integer number of seconds from 1 to \(Self.maximumPushInterval)"
+                )
+            }
+            pushInterval = .seconds(seconds)
+        }
+        triggerName = value("triggerName") ?? ""
+        authProfile = value("authProfile")
+    }
+}
