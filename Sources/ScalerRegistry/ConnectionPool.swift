@@ -7,21 +7,7 @@ import KafkaLag
 /// `GetMetricSpec` does no Kafka I/O). Pure bookkeeping over handles the caller
 /// creates and closes.
 public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
-    /// Pool behaviour.
-    public struct Configuration: Sendable, Hashable {
-        /// How long a handle no entry uses stays open, so a brief gap (a swap back
-        /// and forth, a ScaledObject re-created) reuses it. Default 5 minutes.
-        public var idleTimeout: Duration
-        /// Spacing of rebuilds of one connection. Default 1 s doubling to 60 s.
-        public var rebuildBackoff: RebuildBackoff.Configuration
-
-        public init(idleTimeout: Duration, rebuildBackoff: RebuildBackoff.Configuration) {
-            self.idleTimeout = idleTimeout
-            self.rebuildBackoff = rebuildBackoff
-        }
-
-        public static var defaults: Self { Self(idleTimeout: .seconds(300), rebuildBackoff: .defaults) }
-    }
+    public typealias Configuration = ConnectionPoolConfiguration
 
     /// A connection as `/registry` lists it.
     public struct Snapshot: Sendable, Hashable {
@@ -171,4 +157,20 @@ public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
     private func leaseCount(_ handle: Handle) -> Int {
         leases[ObjectIdentifier(handle)]?.count ?? 0
     }
+}
+
+/// Connection-pool behaviour.
+public struct ConnectionPoolConfiguration: Sendable, Hashable {
+    /// How long a handle no entry uses stays open, so a brief gap (a swap back
+    /// and forth, a ScaledObject re-created) reuses it. Default 5 minutes.
+    public var idleTimeout: Duration
+    /// Spacing of rebuilds of one connection. Default 1 s doubling to 60 s.
+    public var rebuildBackoff: RebuildBackoff.Configuration
+
+    public init(idleTimeout: Duration, rebuildBackoff: RebuildBackoff.Configuration) {
+        self.idleTimeout = idleTimeout
+        self.rebuildBackoff = rebuildBackoff
+    }
+
+    public static var defaults: Self { Self(idleTimeout: .seconds(300), rebuildBackoff: .defaults) }
 }

@@ -21,3 +21,12 @@ public protocol OffsetReaderFactory: Sendable {
 public protocol SourceResolver: Sendable {
     func reResolve(_ metadata: [String: String]) throws(KafkaLagError) -> Source
 }
+
+/// Gives a pooled reader an identity, so the pool can count reads per connection.
+final class PooledReader: Sendable {
+    let reader: any OffsetReader
+
+    init(_ reader: any OffsetReader) {
+        self.reader = reader
+    }
+}

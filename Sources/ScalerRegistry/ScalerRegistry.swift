@@ -13,9 +13,9 @@ public final class ScalerRegistry: Sendable {
         /// Bound of one Kafka read when the caller has no earlier deadline (`--kafka-timeout`). Default 5 s.
         public var kafkaTimeout: Duration
         /// Connection sharing, idle close and rebuild backoff.
-        public var pool: ConnectionPool<any OffsetReader>.Configuration
+        public var pool: ConnectionPoolConfiguration
 
-        public init(lagCacheTTL: Duration, kafkaTimeout: Duration, pool: ConnectionPool<any OffsetReader>.Configuration) {
+        public init(lagCacheTTL: Duration, kafkaTimeout: Duration, pool: ConnectionPoolConfiguration) {
             self.lagCacheTTL = lagCacheTTL
             self.kafkaTimeout = kafkaTimeout
             self.pool = pool
@@ -29,7 +29,7 @@ public final class ScalerRegistry: Sendable {
     private struct State: ~Copyable {
         var machine = RegistryStateMachine()
         var cache: ObservationCache
-        var pool: ConnectionPool<any OffsetReader>
+        var pool: ConnectionPool<PooledReader>
         var reads: [UInt64: Task<Result<ObservationCache.Stored, KafkaLagError>, Never>] = [:]
         var lag: [RegistryKey: EntryLag] = [:]
     }
@@ -122,7 +122,7 @@ public final class ScalerRegistry: Sendable {
             } catch {
                 let now = clock.now()
                 state.withLock { state in _ = state.machine.failed(key, generation: retry.generation, message: error.message) }
-                logger.warning("retry after rebuild failed", metadata: Self.metadata(key, retry, at: now).merging(["error": "\(error)"]) { $1 })
+                logger.warning("retry after rebuild failed", metadata: Self.metadata(key, retry).merging(["error": "\(error)"]) { $1 })
                 throw error
             }
         }
@@ -161,8 +161,8 @@ public final class ScalerRegistry: Sendable {
         let started = ContinuousClock.now
         let bound = started.advanced(by: configuration.kafkaTimeout)
         let deadline = callerDeadline.map { min($0, bound) } ?? bound
-        let leased: Result<any OffsetReader, KafkaLagError> = state.withLock { state in
-            Result { () throws(KafkaLagError) in try state.pool.lease(source.connection, open: { () throws(KafkaLagError) in try readers.makeReader(for: source.connection) }) }
+        let leased: Result<PooledReader, KafkaLagError> = state.withLock { state in
+            Result { () throws(KafkaLagError) in try state.pool.lease(source.connection, open: { () throws(KafkaLagError) in PooledReader(try readers.makeReader(for: source.connection)) }) }
         }
         let result: Result<Observation, KafkaLagError>
         switch leased {
@@ -170,15 +170,15 @@ public final class ScalerRegistry: Sendable {
             result = .failure(error)
         case .success(let reader):
             do {
-                result = .success(try await reader.observe(source, deadline: deadline))
+                result = .success(try await reader.reader.observe(source, deadline: deadline))
             } catch {
                 result = .failure(error)
             }
             let now = clock.now()
             let retired = state.withLock { $0.pool.endLease(reader, at: now) }
-            if let retired { await retired.close() }
+            if let retired { await retired.reader.close() }
         }
-        metrics.observationDuration.recordInterval(since: started)
+        metrics.observationDuration.record(duration: ContinuousClock.now - started)
         let now = clock.now()
         let (stored, handles) = state.withLock { state in
             state.reads[readID] = nil
@@ -207,7 +207,7 @@ public final class ScalerRegistry: Sendable {
         guard let plan = state.withLock({ $0.machine.failed(key, generation: pinned.generation, message: error.message) }) else {
             return nil
         }
-        logger.warning("kafka read failed", metadata: Self.metadata(key, pinned, at: now).merging(["error": "\(error)"]) { $1 })
+        logger.warning("kafka read failed", metadata: Self.metadata(key, pinned).merging(["error": "\(error)"]) { $1 })
         return apply(plan, at: now)
     }
 
@@ -241,20 +241,20 @@ public final class ScalerRegistry: Sendable {
     /// Rebuilds `pin`'s connection unless it was rebuilt too recently.
     private func rebuild(_ key: RegistryKey, _ pin: PinnedSource, at now: RegistryInstant) -> Bool {
         let settings = pin.source.connection
-        let outcome = state.withLock { state -> Result<ConnectionPool<any OffsetReader>.Rebuild, KafkaLagError> in
-            let result = Result { () throws(KafkaLagError) in try state.pool.rebuild(settings, at: now, open: { () throws(KafkaLagError) in try readers.makeReader(for: settings) }) }
+        let outcome = state.withLock { state -> Result<ConnectionPool<PooledReader>.Rebuild, KafkaLagError> in
+            let result = Result { () throws(KafkaLagError) in try state.pool.rebuild(settings, at: now, open: { () throws(KafkaLagError) in PooledReader(try readers.makeReader(for: settings)) }) }
             if case .success(.backingOff) = result { state.machine.backingOff(key, generation: pin.generation) }
             return result
         }
         switch outcome {
         case .success(.rebuilt(_, let retired)):
             metrics.rebuilds.increment()
-            logger.info("kafka connection rebuilt", metadata: Self.metadata(key, pin, at: now))
-            if let retired { Task { await retired.close() } }
+            logger.info("kafka connection rebuilt", metadata: Self.metadata(key, pin))
+            if let retired { Task { await retired.reader.close() } }
             return true
         case .success(.backingOff(let until)):
             let wait = until.map { "\($0.monotonic - now.monotonic)" } ?? "unknown"
-            logger.info("kafka connection rebuild backing off", metadata: Self.metadata(key, pin, at: now).merging(["retry_in": "\(wait)"]) { $1 })
+            logger.info("kafka connection rebuild backing off", metadata: Self.metadata(key, pin).merging(["retry_in": "\(wait)"]) { $1 })
             return false
         case .failure(let error):
             state.withLock { _ = $0.machine.failed(key, generation: pin.generation, message: error.message) }
@@ -262,12 +262,33 @@ public final class ScalerRegistry: Sendable {
         }
     }
 
-    /// Records a successful evaluation through `pinned`.
-    public func succeeded(_ key: RegistryKey, generation: UInt64) {
-        state.withLock { $0.machine.succeeded(key, generation: generation) }
+    /// Applies the request's scaling parameters to an observation read through
+    /// `pinned`, advancing the entry's persistent-lag history once per new
+    /// observation. The lag math runs outside the lock.
+    public func evaluate(_ key: RegistryKey, pinned: PinnedSource, stored: ObservationCache.Stored, scaling: ScalingParameters)
+        throws(KafkaLagError) -> Evaluation
+    {
+        let history = state.withLock { state in
+            state.lag[key]?.history(for: stored.sequence) ?? .empty
+        }
+        let source = pinned.source
+        let (evaluation, next) = try LagCalculator.evaluate(
+            stored.observation, topic: source.topic, consumerGroup: source.consumerGroup, parameters: scaling, state: history)
+        let now = clock.now()
+        state.withLock { state in
+            guard state.machine.entries[key]?.pinned.generation == pinned.generation else { return }
+            state.lag[key]?.record(evaluation, history: next, sequence: stored.sequence, at: now)
+            state.machine.succeeded(key, generation: pinned.generation)
+        }
+        return evaluation
     }
 
     // MARK: Operators
+
+    /// Every entry and connection, for `GET /registry`.
+    public func status() -> RegistryStatus {
+        state.withLock { RegistryStatus(machine: $0.machine, lag: $0.lag, pool: $0.pool.snapshots) }
+    }
 
     /// Re-pins one entry, or every entry when `key` is nil, to its newest source,
     /// re-reading auth-profile files. Returns how many entries were re-pinned.
@@ -287,14 +308,14 @@ public final class ScalerRegistry: Sendable {
             return (state.pool.sweep(at: now), state.pool.handleCount)
         }
         metrics.handles.record(handles)
-        for reader in closed { await reader.close() }
+        for pooled in closed { await pooled.reader.close() }
     }
 
     /// Closes every connection (shutdown).
     public func shutdown() async {
         let all = state.withLock { $0.pool.drain() }
         metrics.handles.record(0)
-        for reader in all { await reader.close() }
+        for pooled in all { await pooled.reader.close() }
     }
 
     // MARK: Logging
@@ -325,7 +346,7 @@ public final class ScalerRegistry: Sendable {
         }
     }
 
-    private static func metadata(_ key: RegistryKey, _ pin: PinnedSource, at now: RegistryInstant) -> Logger.Metadata {
+    private static func metadata(_ key: RegistryKey, _ pin: PinnedSource) -> Logger.Metadata {
         ["key": "\(key)", "version": "\(pin.version)", "fingerprint": "\(pin.source.fingerprint)"]
     }
 }

@@ -1,0 +1,102 @@
+import Foundation
+import KafkaLag
+
+/// What operators see at `GET /registry` (SPEC §7): every entry's pin, pending
+/// source, state and last evaluation, and every pooled connection. Built from
+/// fingerprints and names only: no secret can appear in it.
+public struct RegistryStatus: Sendable, Encodable {
+    /// A source without its credentials.
+    public struct SourceSummary: Sendable, Encodable, Hashable {
+        public var version: UInt64
+        public var fingerprint: String
+        public var brokers: [String]
+        public var group: String
+        public var topic: String
+        /// When a pending source was first seen (pending only).
+        public var since: String?
+    }
+
+    public struct EvaluationSummary: Sendable, Encodable, Hashable {
+        public var at: String
+        public var metric: Int64
+        public var active: Bool
+        public var totalLag: Int64
+    }
+
+    public struct Entry: Sendable, Encodable, Hashable {
+        public var namespace: String
+        public var name: String
+        public var triggerName: String
+        public var pinned: SourceSummary
+        public var pending: SourceSummary?
+        public var state: String
+        public var lastError: String?
+        public var lastEvaluation: EvaluationSummary?
+        /// The fingerprint of the pooled connection the entry reads through.
+        public var connection: String
+
+        private enum CodingKeys: String, CodingKey {
+            case namespace, name, triggerName, pinned, pending, state, lastError, lastEvaluation, connection
+        }
+
+        /// Absent values are written as `null`, so every key is always present.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(namespace, forKey: .namespace)
+            try container.encode(name, forKey: .name)
+            try container.encode(triggerName, forKey: .triggerName)
+            try container.encode(pinned, forKey: .pinned)
+            try container.encode(pending, forKey: .pending)
+            try container.encode(state, forKey: .state)
+            try container.encode(lastError, forKey: .lastError)
+            try container.encode(lastEvaluation, forKey: .lastEvaluation)
+            try container.encode(connection, forKey: .connection)
+        }
+    }
+
+    public struct Connection: Sendable, Encodable, Hashable {
+        public var key: String
+        public var brokers: [String]
+        public var entries: Int
+        /// `open`, `idle` (no entry uses it; closed after the idle timeout),
+        /// `backoff` (rebuilt recently after a failure) or `unopened` (no read yet).
+        public var state: String
+    }
+
+    public var entries: [Entry]
+    public var connections: [Connection]
+}
+
+extension RegistryStatus {
+    init(machine: RegistryStateMachine, lag: [RegistryKey: EntryLag], pool: [ConnectionPool<PooledReader>.Snapshot]) {
+        entries = machine.entries.keys.sorted().map { key in
+            let entry = machine.entries[key]!
+            let pin = entry.pinned
+            return Entry(
+                namespace: key.namespace, name: key.name, triggerName: key.triggerName,
+                pinned: SourceSummary(pin.source, version: pin.version, since: nil),
+                pending: entry.pending.map { SourceSummary($0.source, version: pin.version, since: Self.timestamp($0.since)) },
+                state: entry.state.rawValue, lastError: entry.lastError,
+                lastEvaluation: lag[key]?.last.map {
+                    EvaluationSummary(at: Self.timestamp($0.at), metric: $0.metric, active: $0.active, totalLag: $0.totalLag)
+                },
+                connection: pin.source.connection.fingerprint
+            )
+        }
+        connections = pool.sorted { $0.settings.fingerprint < $1.settings.fingerprint }.map { snapshot in
+            let state = !snapshot.open ? "unopened" : snapshot.backingOff ? "backoff" : snapshot.idleSince != nil ? "idle" : "open"
+            return Connection(key: snapshot.settings.fingerprint, brokers: snapshot.settings.bootstrapServers, entries: snapshot.entries, state: state)
+        }
+    }
+
+    static func timestamp(_ instant: RegistryInstant) -> String {
+        Date(timeIntervalSince1970: instant.wallSeconds).ISO8601Format()
+    }
+}
+
+extension RegistryStatus.SourceSummary {
+    init(_ source: Source, version: UInt64, since: String?) {
+        self.init(version: version, fingerprint: source.fingerprint, brokers: source.connection.bootstrapServers,
+                  group: source.consumerGroup, topic: source.topic, since: since)
+    }
+}

@@ -1,0 +1,64 @@
+import KafkaLag
+import Synchronization
+@testable import ScalerRegistry
+
+/// A stand-in Kafka for registry tests: answers per bootstrap server, counts
+/// readers made and reads, and can be slow. The registry's own logic is what is
+/// under test; the real client is tested against librdkafka's mock cluster.
+final class FakeKafka: OffsetReaderFactory, SourceResolver {
+    struct State {
+        var answers: [String: Result<Observation, KafkaLagError>] = [:]
+        var readersMade = 0
+        var readersClosed = 0
+        var reads = 0
+        var delay: Duration = .zero
+        /// What re-resolution returns, by bootstrap server (auth-profile rotation).
+        var reResolved: [String: Source] = [:]
+    }
+
+    let state = Mutex(State())
+
+    func answer(_ brokers: String, _ result: Result<Observation, KafkaLagError>) {
+        state.withLock { $0.answers[brokers] = result }
+    }
+
+    var reads: Int { state.withLock(\.reads) }
+    var readersMade: Int { state.withLock(\.readersMade) }
+
+    func makeReader(for settings: ConnectionSettings) throws(KafkaLagError) -> any OffsetReader {
+        state.withLock { $0.readersMade += 1 }
+        return Reader(kafka: self)
+    }
+
+    func reResolve(_ metadata: [String: String]) throws(KafkaLagError) -> Source {
+        let brokers = metadata["bootstrapServers"] ?? ""
+        if let rotated = state.withLock({ $0.reResolved[brokers] }) { return rotated }
+        return Fixtures.source(brokers)
+    }
+
+    final class Reader: OffsetReader {
+        let kafka: FakeKafka
+        init(kafka: FakeKafka) { self.kafka = kafka }
+
+        func observe(_ source: Source, deadline: ContinuousClock.Instant) async throws(KafkaLagError) -> Observation {
+            let (answer, delay) = kafka.state.withLock { state in
+                state.reads += 1
+                return (state.answers[source.connection.bootstrapServers[0]], state.delay)
+            }
+            if delay > .zero { try? await Task.sleep(for: delay) }
+            guard let answer else { throw KafkaLagError(.unavailable, "no answer configured") }
+            return try answer.get()
+        }
+
+        func close() async {
+            kafka.state.withLock { $0.readersClosed += 1 }
+        }
+    }
+}
+
+extension Observation {
+    /// One partition of `orders` with the given committed and latest offsets.
+    static func orders(committed: Int64, latest: Int64) -> Observation {
+        Observation(committed: [TopicPartition(topic: "orders", partition: 0): committed], latest: ["orders": [0: latest]])
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import KafkaLag
+import Logging
+import Testing
+@testable import ScalerRegistry
+
+@Suite("Scaler registry at run time: reads, coalescing, recovery, status", .timeLimit(.minutes(1)))
+struct ScalerRegistryTests {
+    let kafka = FakeKafka()
+    let clock = ManualClock()
+    let a = Fixtures.source("a:9092")
+    let b = Fixtures.source("b:9092")
+
+    func makeRegistry(ttl: Duration = .seconds(2)) -> ScalerRegistry {
+        var configuration = ScalerRegistry.Configuration.defaults
+        configuration.lagCacheTTL = ttl
+        return ScalerRegistry(configuration: configuration, readers: kafka, resolver: kafka, clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+
+    @Test("100 concurrent reads of one trigger cost one Kafka read")
+    func coalescing() async throws {
+        let registry = makeRegistry()
+        kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
+        kafka.state.withLock { $0.delay = .milliseconds(100) }
+        let pin = registry.admit(Fixtures.admission(a))
+        let lags = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
+                    return try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults).totalLag
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(lags.count == 100 && lags.allSatisfy { $0 == 4 })
+        #expect(kafka.reads == 1)
+        #expect(kafka.readersMade == 1)
+    }
+
+    @Test("an observation is reused within the TTL and read again after it")
+    func cacheTTL() async throws {
+        let registry = makeRegistry()
+        kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
+        let pin = registry.admit(Fixtures.admission(a))
+        _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
+        #expect(registry.cachedObservation(for: pin) != nil)
+        clock.advance(.seconds(2))
+        #expect(registry.cachedObservation(for: pin) == nil)
+        _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
+        #expect(kafka.reads == 2)
+    }
+
+    @Test("500 triggers on one cluster share one connection")
+    func sharing() async throws {
+        let registry = makeRegistry(ttl: .zero)
+        kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
+        for index in 0..<500 {
+            let key = RegistryKey(namespace: "shop", name: "consumer-\(index)")
+            let pin = registry.admit(Fixtures.admission(a, key: key))
+            _ = try await registry.observation(for: key, pinned: pin, deadline: nil)
+        }
+        #expect(kafka.readersMade == 1)
+        #expect(registry.status().connections.map(\.entries) == [500])
+    }
+
+    @Test("the pinned source fails with a pending one: the same call answers from the pending source")
+    func failureAdoptsPending() async throws {
+        let registry = makeRegistry()
+        kafka.answer("a:9092", .failure(KafkaLagError(.unavailable, "all brokers down")))
+        kafka.answer("b:9092", .success(.orders(committed: 1, latest: 8)))
+        let pinA = registry.admit(Fixtures.admission(a))
+        let served = registry.admit(Fixtures.admission(b))
+        #expect(served == pinA, "drift is served from the pin")
+        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: served, deadline: nil)
+        #expect(pinned.source == b)
+        #expect(try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults).totalLag == 7)
+        let status = registry.status()
+        #expect(status.entries.first?.pinned.brokers == ["b:9092"])
+        #expect(status.entries.first?.pending == nil)
+        #expect(status.entries.first?.state == "ready")
+    }
+
+    @Test("the pinned source fails with nothing pending: error, one rebuild, then backoff instead of churn")
+    func failureBacksOff() async throws {
+        let registry = makeRegistry(ttl: .zero)
+        kafka.answer("a:9092", .failure(KafkaLagError(.unavailable, "all brokers down")))
+        let pin = registry.admit(Fixtures.admission(a))
+        await #expect(throws: KafkaLagError.self) { _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil) }
+        #expect(kafka.reads == 2, "read, rebuild, retry once")
+        #expect(kafka.readersMade == 2)
+        await #expect(throws: KafkaLagError.self) { _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil) }
+        #expect(kafka.reads == 3, "no retry while backing off")
+        #expect(kafka.readersMade == 2)
+        #expect(registry.status().entries.first?.state == "backoff")
+
+        kafka.answer("a:9092", .success(.orders(committed: 2, latest: 3)))
+        clock.advance(.seconds(1))
+        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
+        _ = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults)
+        #expect(registry.status().entries.first?.state == "ready")
+    }
+
+    @Test("a failure re-reads auth-profile files: a rotated credential is adopted and retried at once")
+    func failureRereadsProfile() async throws {
+        let registry = makeRegistry()
+        let rotated = Fixtures.source("a:9092", password: "rotated")
+        kafka.state.withLock { $0.reResolved["a:9092"] = rotated }
+        kafka.answer("a:9092", .failure(KafkaLagError(.unauthenticated, "SASL authentication failed")))
+        let pin = registry.admit(Fixtures.admission(Fixtures.source("a:9092", password: "old")))
+        // The fake answers per broker, so the retry through the rotated source fails too; the pin still moved.
+        await #expect(throws: KafkaLagError.self) { _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil) }
+        #expect(registry.status().entries.first?.pinned.fingerprint == rotated.fingerprint)
+    }
+
+    @Test("excludePersistentLag advances once per new observation, whichever RPC consumes it")
+    func persistentLagAdvancesOncePerObservation() async throws {
+        let registry = makeRegistry()
+        var scaling = ScalingParameters.defaults
+        scaling.excludePersistentLag = true
+        kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
+        let pin = registry.admit(Fixtures.admission(a))
+
+        func round() async throws -> [Evaluation] {
+            let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
+            let metrics = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling)
+            let isActive = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling)
+            return [metrics, isActive]
+        }
+        let first = try await round()
+        #expect(first.map(\.totalLag) == [4, 4], "GetMetrics and IsActive of one round agree")
+        clock.advance(.seconds(2))
+        let second = try await round()
+        #expect(second.map(\.totalLag) == [0, 0], "unchanged committed offset: persistent lag excluded")
+        #expect(second.allSatisfy { $0.isActive }, "activity uses the lag with persistent partitions")
+    }
+
+    @Test("a version swap drops persistent-lag history")
+    func swapResetsPersistence() async throws {
+        let registry = makeRegistry(ttl: .zero)
+        var scaling = ScalingParameters.defaults
+        scaling.excludePersistentLag = true
+        kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
+        var pin = registry.admit(Fixtures.admission(a))
+        for _ in 0..<2 {
+            let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
+            _ = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling)
+        }
+        pin = registry.admit(Fixtures.admission(a, version: 1))
+        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
+        #expect(try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling).totalLag == 4)
+    }
+
+    @Test("a reload adopts the pending source now")
+    func reloadAdoptsPending() {
+        let registry = makeRegistry()
+        _ = registry.admit(Fixtures.admission(a))
+        _ = registry.admit(Fixtures.admission(b))
+        #expect(registry.status().entries.first?.pending?.brokers == ["b:9092"])
+        #expect(registry.reload(nil) == 1)
+        let entry = registry.status().entries.first
+        #expect(entry?.pinned.brokers == ["b:9092"] && entry?.pending == nil)
+    }
+
+    @Test("GetMetricSpec-style admission opens no connection")
+    func admissionDoesNoIO() {
+        let registry = makeRegistry()
+        _ = registry.admit(Fixtures.admission(a))
+        #expect(kafka.readersMade == 0 && kafka.reads == 0)
+        #expect(registry.status().connections.first?.state == "unopened")
+    }
+
+    @Test("the status JSON has every key, pending as null, and no secret")
+    func statusJSON() async throws {
+        let registry = makeRegistry()
+        let secret = Fixtures.source("a:9092", password: "hunter2-very-secret")
+        kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
+        let pin = registry.admit(Fixtures.admission(secret))
+        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
+        _ = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults)
+        let json = String(decoding: try JSONEncoder().encode(registry.status()), as: UTF8.self)
+        #expect(!json.contains("hunter2"))
+        #expect(json.contains(#""pending":null"#))
+        #expect(json.contains(#""lastEvaluation":{"#) && json.contains(#""totalLag":4"#))
+    }
+
+    @Test("shutdown closes every connection")
+    func shutdownClosesAll() async throws {
+        let registry = makeRegistry()
+        kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
+        let pin = registry.admit(Fixtures.admission(a))
+        _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
+        await registry.shutdown()
+        #expect(kafka.state.withLock(\.readersClosed) == 1)
+    }
+}
