@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(
-  pkg-config librdkafka-dev libnghttp2-dev libprotobuf-c-dev   # linked by the build
+  pkg-config librdkafka-dev libnghttp2-dev libprotobuf-c-dev libssl-dev   # linked by the build
   nghttp2-client nghttp2-server                                 # nghttp, h2load, nghttpd
   openssl                                                       # test certificates
 )

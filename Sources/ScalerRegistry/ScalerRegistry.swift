@@ -120,7 +120,6 @@ public final class ScalerRegistry: Sendable {
             do {
                 return (try await read(retry, deadline: deadline), retry)
             } catch {
-                let now = clock.now()
                 state.withLock { state in _ = state.machine.failed(key, generation: retry.generation, message: error.message) }
                 logger.warning("retry after rebuild failed", metadata: Self.metadata(key, retry).merging(["error": "\(error)"]) { $1 })
                 throw error
