@@ -67,6 +67,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The ExternalScaler service on the registry, the ops port, configuration.
+        .target(
+            name: "KafkaScaler",
+            dependencies: [
+                "GRPCServerCore", "GRPCServerNIO", "ScalerRegistry", "KafkaLag", "CKedaProto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "keda-kafka-scaler",
             dependencies: [

@@ -94,6 +94,11 @@ public final class ScalerRegistry: Sendable {
         }
     }
 
+    /// The current pin of `key`, if the entry exists: long-lived streams follow swaps made by other calls.
+    public func pinned(_ key: RegistryKey) -> PinnedSource? {
+        state.withLock { $0.machine.entries[key]?.pinned }
+    }
+
     // MARK: Reading
 
     /// A fresh observation for `pinned`, if the cache has one: the synchronous fast
@@ -200,8 +205,9 @@ public final class ScalerRegistry: Sendable {
 
     /// The failure path of SPEC §5: re-resolve, adopt or rebuild. Returns the pin
     /// to retry through, or nil when no retry is due (superseded, backing off,
-    /// re-resolution failed).
-    private func recover(_ key: RegistryKey, pinned: PinnedSource, from error: KafkaLagError) async -> PinnedSource? {
+    /// re-resolution failed). Also for failures found after the read, such as a
+    /// topic with no active partition.
+    public func recover(_ key: RegistryKey, pinned: PinnedSource, from error: KafkaLagError) async -> PinnedSource? {
         let now = clock.now()
         guard let plan = state.withLock({ $0.machine.failed(key, generation: pinned.generation, message: error.message) }) else {
             return nil

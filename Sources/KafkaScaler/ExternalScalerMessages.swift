@@ -1,0 +1,199 @@
+import CKedaProto
+import GRPCServerCore
+
+/// KEDA's `ScaledObjectRef`: which ScaledObject asks, and its trigger metadata.
+public struct ScaledObjectRef: Sendable, Hashable {
+    public var name: String
+    public var namespace: String
+    public var scalerMetadata: [String: String]
+
+    public init(name: String, namespace: String, scalerMetadata: [String: String]) {
+        self.name = name
+        self.namespace = namespace
+        self.scalerMetadata = scalerMetadata
+    }
+}
+
+/// KEDA's `GetMetricsRequest`: the ref and the metric name `GetMetricSpec` returned.
+public struct GetMetricsRequest: Sendable, Hashable {
+    public var scaledObjectRef: ScaledObjectRef
+    public var metricName: String
+
+    public init(scaledObjectRef: ScaledObjectRef, metricName: String) {
+        self.scaledObjectRef = scaledObjectRef
+        self.metricName = metricName
+    }
+}
+
+/// One `MetricSpec` or `MetricValue`: a name and a number, sent in both the int64
+/// field (KEDA < 2.17) and the double field.
+public struct NamedMetric: Sendable, Hashable {
+    public var name: String
+    public var value: Int64
+
+    public init(name: String, value: Int64) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// protobuf-c codecs for `externalscaler.proto`. Both directions exist: the server
+/// decodes requests and encodes responses, the `probe` command does the reverse.
+public enum ExternalScalerCodecs {
+    public static let scaledObjectRef = MessageCodec<ScaledObjectRef>(
+        decode: { bytes throws(RPCError) in
+            try ProtobufC.withUnpacked(
+                bytes, messageName: "externalscaler.ScaledObjectRef",
+                unpack: externalscaler__scaled_object_ref__unpack, free: externalscaler__scaled_object_ref__free_unpacked
+            ) { ref in ScaledObjectRef(ref.pointee) }
+        },
+        encode: { ref in
+            var arena = CMemoryArena()
+            var message = Externalscaler__ScaledObjectRef(ref, arena: &arena)
+            return ProtobufC.pack(&message)
+        }
+    )
+
+    public static let getMetricsRequest = MessageCodec<GetMetricsRequest>(
+        decode: { bytes throws(RPCError) in
+            try ProtobufC.withUnpacked(
+                bytes, messageName: "externalscaler.GetMetricsRequest",
+                unpack: externalscaler__get_metrics_request__unpack, free: externalscaler__get_metrics_request__free_unpacked
+            ) { request in
+                GetMetricsRequest(
+                    scaledObjectRef: request.pointee.scaledobjectref.map { ScaledObjectRef($0.pointee) }
+                        ?? ScaledObjectRef(name: "", namespace: "", scalerMetadata: [:]),
+                    metricName: ProtobufC.string(request.pointee.metricname)
+                )
+            }
+        },
+        encode: { request in
+            var arena = CMemoryArena()
+            let ref = arena.allocate(Externalscaler__ScaledObjectRef.self, count: 1)
+            ref.pointee = Externalscaler__ScaledObjectRef(request.scaledObjectRef, arena: &arena)
+            var message = Externalscaler__GetMetricsRequest()
+            externalscaler__get_metrics_request__init(&message)
+            message.scaledobjectref = ref
+            message.metricname = arena.string(request.metricName)
+            return ProtobufC.pack(&message)
+        }
+    )
+
+    /// `IsActiveResponse`; both answers are packed once.
+    public static let isActiveResponse = MessageCodec<Bool>(
+        decode: { bytes throws(RPCError) in
+            try ProtobufC.withUnpacked(
+                bytes, messageName: "externalscaler.IsActiveResponse",
+                unpack: externalscaler__is_active_response__unpack, free: externalscaler__is_active_response__free_unpacked
+            ) { response in response.pointee.result != 0 }
+        },
+        encode: { active in active ? packedActive : packedInactive }
+    )
+
+    private static let packedActive = packIsActive(true)
+    private static let packedInactive = packIsActive(false)
+
+    private static func packIsActive(_ active: Bool) -> [UInt8] {
+        var message = Externalscaler__IsActiveResponse()
+        externalscaler__is_active_response__init(&message)
+        message.result = active ? 1 : 0
+        return ProtobufC.pack(&message)
+    }
+
+    /// `GetMetricSpecResponse` with one spec: `targetSize` and `targetSizeFloat`.
+    public static let getMetricSpecResponse = MessageCodec<[NamedMetric]>(
+        decode: { bytes throws(RPCError) in
+            try ProtobufC.withUnpacked(
+                bytes, messageName: "externalscaler.GetMetricSpecResponse",
+                unpack: externalscaler__get_metric_spec_response__unpack, free: externalscaler__get_metric_spec_response__free_unpacked
+            ) { response in
+                (0..<response.pointee.n_metricspecs).compactMap { index in
+                    response.pointee.metricspecs[index].map {
+                        NamedMetric(name: ProtobufC.string($0.pointee.metricname), value: $0.pointee.targetsize)
+                    }
+                }
+            }
+        },
+        encode: { specs in
+            var arena = CMemoryArena()
+            let list = arena.allocate(UnsafeMutablePointer<Externalscaler__MetricSpec>?.self, count: specs.count)
+            for (index, spec) in specs.enumerated() {
+                let message = arena.allocate(Externalscaler__MetricSpec.self, count: 1)
+                externalscaler__metric_spec__init(message)
+                message.pointee.metricname = arena.string(spec.name)
+                message.pointee.targetsize = spec.value
+                message.pointee.targetsizefloat = Double(spec.value)
+                list[index] = message
+            }
+            var response = Externalscaler__GetMetricSpecResponse()
+            externalscaler__get_metric_spec_response__init(&response)
+            response.n_metricspecs = specs.count
+            response.metricspecs = list
+            return ProtobufC.pack(&response)
+        }
+    )
+
+    /// `GetMetricsResponse`: `metricValue` and `metricValueFloat`.
+    public static let getMetricsResponse = MessageCodec<[NamedMetric]>(
+        decode: { bytes throws(RPCError) in
+            try ProtobufC.withUnpacked(
+                bytes, messageName: "externalscaler.GetMetricsResponse",
+                unpack: externalscaler__get_metrics_response__unpack, free: externalscaler__get_metrics_response__free_unpacked
+            ) { response in
+                (0..<response.pointee.n_metricvalues).compactMap { index in
+                    response.pointee.metricvalues[index].map {
+                        NamedMetric(name: ProtobufC.string($0.pointee.metricname), value: $0.pointee.metricvalue)
+                    }
+                }
+            }
+        },
+        encode: { values in
+            var arena = CMemoryArena()
+            let list = arena.allocate(UnsafeMutablePointer<Externalscaler__MetricValue>?.self, count: values.count)
+            for (index, value) in values.enumerated() {
+                let message = arena.allocate(Externalscaler__MetricValue.self, count: 1)
+                externalscaler__metric_value__init(message)
+                message.pointee.metricname = arena.string(value.name)
+                message.pointee.metricvalue = value.value
+                message.pointee.metricvaluefloat = Double(value.value)
+                list[index] = message
+            }
+            var response = Externalscaler__GetMetricsResponse()
+            externalscaler__get_metrics_response__init(&response)
+            response.n_metricvalues = values.count
+            response.metricvalues = list
+            return ProtobufC.pack(&response)
+        }
+    )
+}
+
+extension ScaledObjectRef {
+    init(_ message: Externalscaler__ScaledObjectRef) {
+        var metadata: [String: String] = [:]
+        for index in 0..<message.n_scalermetadata {
+            guard let entry = message.scalermetadata[index] else { continue }
+            metadata[ProtobufC.string(entry.pointee.key)] = ProtobufC.string(entry.pointee.value)
+        }
+        self.init(name: ProtobufC.string(message.name), namespace: ProtobufC.string(message.namespace_), scalerMetadata: metadata)
+    }
+}
+
+extension Externalscaler__ScaledObjectRef {
+    /// A message over `arena`'s memory; valid while the arena lives.
+    init(_ ref: ScaledObjectRef, arena: inout CMemoryArena) {
+        self.init()
+        externalscaler__scaled_object_ref__init(&self)
+        name = arena.string(ref.name)
+        namespace_ = arena.string(ref.namespace)
+        let entries = arena.allocate(UnsafeMutablePointer<Externalscaler__ScaledObjectRef__ScalerMetadataEntry>?.self, count: ref.scalerMetadata.count)
+        for (index, (key, value)) in ref.scalerMetadata.sorted(by: { $0.key < $1.key }).enumerated() {
+            let entry = arena.allocate(Externalscaler__ScaledObjectRef__ScalerMetadataEntry.self, count: 1)
+            externalscaler__scaled_object_ref__scaler_metadata_entry__init(entry)
+            entry.pointee.key = arena.string(key)
+            entry.pointee.value = arena.string(value)
+            entries[index] = entry
+        }
+        n_scalermetadata = ref.scalerMetadata.count
+        scalermetadata = entries
+    }
+}

@@ -1,0 +1,192 @@
+import GRPCServerCore
+import KafkaLag
+import Logging
+import Metrics
+import ScalerRegistry
+
+/// `externalscaler.ExternalScaler`, served from the versioned connection registry:
+/// lag exactly as KEDA's in-tree `kafka` trigger computes it, one Kafka read per
+/// KEDA round, and Kafka sources that change only on a `configVersion` bump, a
+/// failure or a reload.
+public struct ExternalScalerService: RPCService {
+    private let registry: ScalerRegistry
+    private let resolver: TriggerResolver
+    private let streamsOpen: [String: Meter]
+
+    public init(registry: ScalerRegistry, resolver: TriggerResolver) {
+        self.registry = registry
+        self.resolver = resolver
+        self.streamsOpen = Dictionary(uniqueKeysWithValues: ["StreamIsActive", "StreamMetricSpec"].map {
+            ($0, Meter(label: "kafka_scaler_streams_open", dimensions: [("method", $0)]))
+        })
+    }
+
+    public var serviceName: String { "externalscaler.ExternalScaler" }
+
+    public var methods: [RPCMethod] {
+        [
+            .unary("IsActive", request: ExternalScalerCodecs.scaledObjectRef, response: ExternalScalerCodecs.isActiveResponse) {
+                ref, context in evaluate(ref, context) { $0.isActive }
+            },
+            .unary("GetMetrics", request: ExternalScalerCodecs.getMetricsRequest, response: ExternalScalerCodecs.getMetricsResponse) {
+                request, context in
+                evaluate(request.scaledObjectRef, context) { [NamedMetric(name: request.metricName, value: $0.metricValue)] }
+            },
+            .unary("GetMetricSpec", request: ExternalScalerCodecs.scaledObjectRef, response: ExternalScalerCodecs.getMetricSpecResponse) {
+                ref, context in
+                do throws(RPCError) {
+                    let admitted = try admit(ref, context)
+                    return .response([admitted.metricSpec(pinned: admitted.pinned)])
+                } catch {
+                    return .failure(error)
+                }
+            },
+            .serverStreaming("StreamIsActive", request: ExternalScalerCodecs.scaledObjectRef, response: ExternalScalerCodecs.isActiveResponse) {
+                ref, context, writer in try await streamIsActive(ref, context, writer)
+            },
+            .serverStreaming(
+                "StreamMetricSpec", request: ExternalScalerCodecs.scaledObjectRef, response: ExternalScalerCodecs.getMetricSpecResponse
+            ) { ref, context, writer in try await streamMetricSpec(ref, context, writer) },
+        ]
+    }
+
+    // MARK: Unary calls
+
+    /// Answers from a fresh observation on the event loop when there is one (the
+    /// second call of a KEDA round), else reads Kafka in a task.
+    private func evaluate<Response: Sendable>(
+        _ ref: ScaledObjectRef, _ context: ServerContext, _ answer: @escaping @Sendable (Evaluation) -> Response
+    ) -> UnaryOutcome<Response> {
+        let admitted: AdmittedTrigger
+        do throws(RPCError) {
+            admitted = try admit(ref, context)
+        } catch {
+            return .failure(error)
+        }
+        if let stored = registry.cachedObservation(for: admitted.pinned) {
+            do throws(KafkaLagError) {
+                return .response(answer(try registry.evaluate(admitted.key, pinned: admitted.pinned, stored: stored, scaling: admitted.trigger.scaling)))
+            } catch {
+                return .failure(RPCError(error, deadline: context.deadline))
+            }
+        }
+        return .async {
+            do throws(KafkaLagError) {
+                return answer(try await evaluateNow(admitted, deadline: context.deadline))
+            } catch {
+                context.logger.with(admitted).warning("lag evaluation failed", metadata: ["error": "\(error)"])
+                throw RPCError(error, deadline: context.deadline)
+            }
+        }
+    }
+
+    /// Reads (or joins a read of) the pinned source and applies the request's scaling
+    /// parameters. A failure of the evaluation itself (no active partition) counts as
+    /// a failure of the pinned source too, and is retried once through its recovery.
+    private func evaluateNow(_ admitted: AdmittedTrigger, deadline: ContinuousClock.Instant?) async throws(KafkaLagError) -> Evaluation {
+        let (stored, pinned) = try await registry.observation(for: admitted.key, pinned: admitted.pinned, deadline: deadline)
+        do {
+            return try registry.evaluate(admitted.key, pinned: pinned, stored: stored, scaling: admitted.trigger.scaling)
+        } catch {
+            guard let retry = await registry.recover(admitted.key, pinned: pinned, from: error), retry.source != pinned.source else { throw error }
+            let (fresh, used) = try await registry.observation(for: admitted.key, pinned: retry, deadline: deadline)
+            return try registry.evaluate(admitted.key, pinned: used, stored: fresh, scaling: admitted.trigger.scaling)
+        }
+    }
+
+    // MARK: Streams
+
+    /// Sends the current activity at once, then every change, checking every
+    /// `pushInterval`. Checks are aligned to multiples of the interval, so streams on
+    /// one source share each observation. Failures push nothing and are retried at
+    /// the next check; the stream stays open until KEDA or shutdown ends it.
+    private func streamIsActive(_ ref: ScaledObjectRef, _ context: ServerContext, _ writer: ServerStreamWriter<Bool>) async throws {
+        let admitted = try admit(ref, context)
+        let meter = streamsOpen["StreamIsActive"]
+        meter?.increment()
+        defer { meter?.decrement() }
+        var lastSent: Bool?
+        while !Task.isCancelled {
+            let pinned = registry.pinned(admitted.key) ?? admitted.pinned
+            do throws(KafkaLagError) {
+                let active = try await evaluateNow(admitted.repinned(pinned), deadline: nil).isActive
+                if active != lastSent {
+                    writer.send(active)
+                    lastSent = active
+                }
+            } catch {
+                context.logger.with(admitted).warning("stream lag check failed; retrying at the next interval", metadata: ["error": "\(error)"])
+            }
+            try await PushSchedule.sleepUntilNextCheck(every: admitted.trigger.pushInterval)
+        }
+    }
+
+    /// Sends the current metric spec at once, then again whenever the pinned source
+    /// changes the metric name (a swap to another topic), checking every `pushInterval`.
+    private func streamMetricSpec(_ ref: ScaledObjectRef, _ context: ServerContext, _ writer: ServerStreamWriter<[NamedMetric]>) async throws {
+        let admitted = try admit(ref, context)
+        let meter = streamsOpen["StreamMetricSpec"]
+        meter?.increment()
+        defer { meter?.decrement() }
+        var lastSent: NamedMetric?
+        while !Task.isCancelled {
+            let spec = admitted.metricSpec(pinned: registry.pinned(admitted.key) ?? admitted.pinned)
+            if spec != lastSent {
+                writer.send([spec])
+                lastSent = spec
+            }
+            try await PushSchedule.sleepUntilNextCheck(every: admitted.trigger.pushInterval)
+        }
+    }
+
+    // MARK: Admission
+
+    /// Parses the metadata (invalid → INVALID_ARGUMENT with KEDA's message, and the
+    /// registry is never touched) and admits the trigger.
+    private func admit(_ ref: ScaledObjectRef, _ context: ServerContext) throws(RPCError) -> AdmittedTrigger {
+        let trigger: KafkaTrigger
+        do throws(KafkaLagError) {
+            trigger = try resolver.trigger(for: ref.scalerMetadata)
+        } catch {
+            context.logger.debug("invalid trigger metadata", metadata: [
+                "namespace": "\(ref.namespace)", "scaledobject": "\(ref.name)", "error": "\(error.message)",
+            ])
+            throw RPCError(error, deadline: context.deadline)
+        }
+        let key = RegistryKey(namespace: ref.namespace, name: ref.name, triggerName: trigger.triggerName)
+        let pinned = registry.admit(.init(key: key, version: trigger.configVersion, source: trigger.source, metadata: ref.scalerMetadata))
+        return AdmittedTrigger(key: key, trigger: trigger, pinned: pinned)
+    }
+}
+
+/// A request's trigger after admission: its registry key, its parsed metadata
+/// (scaling parameters apply from the request) and the pin it is served from.
+struct AdmittedTrigger: Sendable {
+    var key: RegistryKey
+    var trigger: KafkaTrigger
+    var pinned: PinnedSource
+
+    /// The metric KEDA puts in the HPA: named after the pinned source, targeting the
+    /// request's `lagThreshold`.
+    func metricSpec(pinned: PinnedSource) -> NamedMetric {
+        NamedMetric(name: MetricName.forTrigger(topic: pinned.source.topic, consumerGroup: pinned.source.consumerGroup),
+                    value: trigger.scaling.lagThreshold)
+    }
+
+    func repinned(_ pinned: PinnedSource) -> Self {
+        var copy = self
+        copy.pinned = pinned
+        return copy
+    }
+}
+
+extension Logger {
+    /// This logger with the trigger's identity as metadata.
+    func with(_ admitted: AdmittedTrigger) -> Logger {
+        var logger = self
+        logger[metadataKey: "namespace"] = "\(admitted.key.namespace)"
+        logger[metadataKey: "scaledobject"] = "\(admitted.key.name)"
+        logger[metadataKey: "trigger"] = "\(admitted.key.triggerName)"
+        return logger
+    }
+}

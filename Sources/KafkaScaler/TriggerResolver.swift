@@ -1,0 +1,66 @@
+import Foundation
+import KafkaLag
+import ScalerRegistry
+import Synchronization
+
+/// Turns `scalerMetadata` into a ``KafkaTrigger``. Auth profiles are read from
+/// disk once and then only when the registry re-resolves a source after a failure
+/// or on reload (SPEC §5: changed profile files are picked up then, not before).
+/// Successful parses are cached per metadata map, so the request path parses a
+/// trigger once, not on every KEDA call.
+public final class TriggerResolver: SourceResolver {
+    private struct State {
+        var profiles: [String: [String: String]] = [:]
+        var parsed: [[String: String]: KafkaTrigger] = [:]
+    }
+
+    /// Parsed triggers kept at most; past it the cache starts over (KEDA sends one
+    /// metadata map per trigger, so this bounds memory, not hit rate).
+    static let parsedCacheLimit = 50_000
+
+    private let directory: AuthProfileDirectory
+    private let state = Mutex(State())
+
+    /// Reads profiles from `directory` (`--auth-profiles`).
+    public init(directory: AuthProfileDirectory) {
+        self.directory = directory
+    }
+
+    /// The trigger for `metadata`; invalid metadata throws with KEDA's message.
+    public func trigger(for metadata: [String: String]) throws(KafkaLagError) -> KafkaTrigger {
+        if let cached = state.withLock({ $0.parsed[metadata] }) { return cached }
+        let trigger = try KafkaTrigger(metadata: metadata, authProfiles: CachedProfiles(resolver: self))
+        state.withLock { state in
+            if state.parsed.count >= Self.parsedCacheLimit { state.parsed.removeAll(keepingCapacity: true) }
+            state.parsed[metadata] = trigger
+        }
+        return trigger
+    }
+
+    /// Re-reads the auth profile `metadata` names, then resolves it afresh.
+    public func reResolve(_ metadata: [String: String]) throws(KafkaLagError) -> Source {
+        let name = metadata["authProfile"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        state.withLock { state in
+            if !name.isEmpty { state.profiles[name] = nil }
+            state.parsed.removeAll(keepingCapacity: true)
+        }
+        return try trigger(for: metadata).source
+    }
+
+    fileprivate func profile(named name: String) throws(KafkaLagError) -> [String: String] {
+        if let cached = state.withLock({ $0.profiles[name] }) { return cached }
+        let profile = try directory.profile(named: name)
+        state.withLock { $0.profiles[name] = profile }
+        return profile
+    }
+}
+
+/// The resolver's profile cache as an ``AuthProfileProvider``. A missing profile
+/// is not cached, so one created later is found on the next request.
+private struct CachedProfiles: AuthProfileProvider {
+    let resolver: TriggerResolver
+
+    func profile(named name: String) throws(KafkaLagError) -> [String: String] {
+        try resolver.profile(named: name)
+    }
+}
