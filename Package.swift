@@ -72,6 +72,10 @@ let package = Package(
             name: "KafkaScaler",
             dependencies: [
                 "GRPCServerCore", "GRPCServerNIO", "ScalerRegistry", "KafkaLag", "CKedaProto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
