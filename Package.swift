@@ -81,6 +81,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "KafkaScalerTests",
+            dependencies: ["KafkaScaler", .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "keda-kafka-scaler",
             dependencies: [

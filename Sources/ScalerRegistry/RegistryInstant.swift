@@ -1,3 +1,5 @@
+import Foundation
+
 /// A point in time as the registry needs it: a monotonic reading for TTLs and
 /// backoff, and wall-clock seconds for what operators read in `/registry`.
 public struct RegistryInstant: Sendable, Hashable, Comparable {
@@ -23,4 +25,15 @@ public struct RegistryInstant: Sendable, Hashable, Comparable {
 /// Where the registry reads time from; tests drive a manual one.
 public protocol RegistryClock: Sendable {
     func now() -> RegistryInstant
+}
+
+/// The process's clocks: monotonic from `ContinuousClock`, wall time from the system.
+public struct SystemRegistryClock: RegistryClock {
+    private static let origin = ContinuousClock.now
+
+    public init() {}
+
+    public func now() -> RegistryInstant {
+        RegistryInstant(monotonic: ContinuousClock.now - Self.origin, wallSeconds: Date().timeIntervalSince1970)
+    }
 }

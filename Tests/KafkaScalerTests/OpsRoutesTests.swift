@@ -1,0 +1,80 @@
+import Foundation
+import GRPCServerCore
+import KafkaLag
+import Logging
+import NIOHTTP1
+import ScalerRegistry
+import Testing
+@testable import KafkaScaler
+
+/// Never asked to read: these tests only admit and reload.
+private struct NoKafka: OffsetReaderFactory {
+    func makeReader(for settings: ConnectionSettings) throws(KafkaLagError) -> any OffsetReader {
+        throw KafkaLagError(.internalError, "no Kafka in ops tests")
+    }
+}
+
+@Suite("Ops routes: readiness, registry listing, reload authorization")
+struct OpsRoutesTests {
+    let health = HealthStatusRegistry()
+    let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("kks-token-\(UUID().uuidString)").path
+
+    func makeRoutes() -> (OpsRoutes, ScalerRegistry) {
+        let resolver = TriggerResolver(directory: AuthProfileDirectory(root: nil))
+        let registry = ScalerRegistry(readers: NoKafka(), resolver: resolver, clock: SystemRegistryClock(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let routes = OpsRoutes(registry: registry, health: health, metrics: { Array("kafka_scaler_up 1\n".utf8) }, adminTokenFile: tokenFile,
+                               logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        return (routes, registry)
+    }
+
+    @Test("/readyz turns 503 once shutdown begins; /healthz stays 200")
+    func readiness() {
+        let (routes, _) = makeRoutes()
+        health.setStatus(.serving, for: "")
+        #expect(routes.respond(to: OpsRequest(method: .GET, path: "/readyz", fromLoopback: false)).status == .ok)
+        health.enterShutdown()
+        #expect(routes.respond(to: OpsRequest(method: .GET, path: "/readyz", fromLoopback: false)).status == .serviceUnavailable)
+        #expect(routes.respond(to: OpsRequest(method: .GET, path: "/healthz", fromLoopback: false)).status == .ok)
+    }
+
+    @Test("reload: loopback or the bearer token, 403 otherwise")
+    func reloadAuthorization() throws {
+        defer { try? FileManager.default.removeItem(atPath: tokenFile) }
+        try "s3cret-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let (routes, _) = makeRoutes()
+        func reload(_ authorization: String?, loopback: Bool) -> HTTPResponseStatus {
+            routes.respond(to: OpsRequest(method: .POST, path: "/registry/reload", authorization: authorization, fromLoopback: loopback)).status
+        }
+        #expect(reload(nil, loopback: true) == .ok)
+        #expect(reload("Bearer s3cret-token", loopback: false) == .ok)
+        #expect(reload("Bearer wrong", loopback: false) == .forbidden)
+        #expect(reload(nil, loopback: false) == .forbidden)
+        #expect(routes.respond(to: OpsRequest(method: .GET, path: "/registry/reload", fromLoopback: true)).status == .methodNotAllowed)
+    }
+
+    @Test("reload of one entry: 404 for an unknown one, half a key is 400")
+    func reloadOne() throws {
+        let (routes, registry) = makeRoutes()
+        let source = Source(connection: ConnectionSettings(bootstrapServers: ["a:9092"]), consumerGroup: "g", topic: "t")
+        _ = registry.admit(.init(key: RegistryKey(namespace: "shop", name: "orders"), version: 0, source: source,
+                                 metadata: ["bootstrapServers": "a:9092", "consumerGroup": "g", "topic": "t"]))
+        func reload(_ query: [String: String]) -> OpsResponse {
+            routes.respond(to: OpsRequest(method: .POST, path: "/registry/reload", query: query, fromLoopback: true))
+        }
+        let one = reload(["namespace": "shop", "name": "orders"])
+        #expect(one.status == .ok && String(decoding: one.body, as: UTF8.self) == #"{"reloaded":1}"#)
+        #expect(reload(["namespace": "shop", "name": "nope"]).status == .notFound)
+        #expect(reload(["namespace": "shop"]).status == .badRequest)
+        let listing = routes.respond(to: OpsRequest(method: .GET, path: "/registry", fromLoopback: false))
+        #expect(listing.contentType == "application/json")
+        #expect(String(decoding: listing.body, as: UTF8.self).contains(#""name":"orders""#))
+    }
+
+    @Test("unknown paths are 404, /metrics is Prometheus text")
+    func routing() {
+        let (routes, _) = makeRoutes()
+        #expect(routes.respond(to: OpsRequest(method: .GET, path: "/nope", fromLoopback: true)).status == .notFound)
+        let metrics = routes.respond(to: OpsRequest(method: .GET, path: "/metrics", fromLoopback: false))
+        #expect(metrics.contentType.hasPrefix("text/plain; version=0.0.4"))
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import KafkaLag
+import Testing
+@testable import KafkaScaler
+
+@Suite("Trigger resolver: parse cache and auth-profile reads")
+struct TriggerResolverTests {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("kks-profiles-\(UUID().uuidString)")
+
+    func writeProfile(_ name: String, _ values: [String: String]) throws {
+        let directory = root.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (key, value) in values {
+            try value.write(to: directory.appendingPathComponent(key), atomically: true, encoding: .utf8)
+        }
+    }
+
+    let metadata = [
+        "bootstrapServers": "a:9092", "consumerGroup": "orders", "topic": "orders",
+        "sasl": "plaintext", "authProfile": "kafka",
+    ]
+
+    @Test("profile files are read once, then again only on re-resolution")
+    func profileRereadOnlyOnReResolve() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try writeProfile("kafka", ["username": "scaler", "password": "old"])
+        let resolver = TriggerResolver(directory: AuthProfileDirectory(root: root.path))
+        let first = try resolver.trigger(for: metadata)
+        #expect(first.source.connection.security.password == "old")
+
+        try writeProfile("kafka", ["username": "scaler", "password": "rotated"])
+        #expect(try resolver.trigger(for: metadata).source == first.source, "no re-read before a failure or reload")
+        let reResolved = try resolver.reResolve(metadata)
+        #expect(reResolved.connection.security.password == "rotated")
+        #expect(try resolver.trigger(for: metadata).source == reResolved, "later requests see the re-read profile")
+    }
+
+    @Test("a missing profile is INVALID_ARGUMENT and is found once it exists")
+    func missingProfile() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let resolver = TriggerResolver(directory: AuthProfileDirectory(root: root.path))
+        #expect(throws: KafkaLagError(.invalidMetadata, #"auth profile "kafka" not found"#)) { try resolver.trigger(for: metadata) }
+        try writeProfile("kafka", ["username": "scaler", "password": "pw"])
+        #expect(try resolver.trigger(for: metadata).source.connection.security.username == "scaler")
+    }
+
+    @Test("invalid metadata carries KEDA's message")
+    func invalid() {
+        let resolver = TriggerResolver(directory: AuthProfileDirectory(root: nil))
+        #expect(throws: KafkaLagError.self) { try resolver.trigger(for: ["consumerGroup": "g"]) }
+    }
+}
