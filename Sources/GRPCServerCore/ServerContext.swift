@@ -10,12 +10,19 @@ public struct ServerContext: Sendable {
     public let deadline: ContinuousClock.Instant?
     /// The client's address, for logs.
     public let peer: String
-    /// A logger carrying the call's metadata (`grpc.method`, `grpc.peer`).
-    public let logger: Logger
+    /// A logger carrying the call's metadata (`grpc.method` plus the connection's, such as
+    /// `grpc.peer`); built on use so that calls which never log pay nothing.
+    public var logger: Logger {
+        var logger = connectionLogger
+        logger[metadataKey: "grpc.method"] = .string(method)
+        return logger
+    }
+
+    private let connectionLogger: Logger
     /// Signals that the client cancelled, the deadline passed or the server cut the call.
     public let cancellation: CallCancellation
 
-    /// Makes a context; the transport builds one per call.
+    /// Makes a context; the transport builds one per call from its connection's logger.
     public init(
         method: String,
         deadline: ContinuousClock.Instant?,
@@ -26,7 +33,7 @@ public struct ServerContext: Sendable {
         self.method = method
         self.deadline = deadline
         self.peer = peer
-        self.logger = logger
+        self.connectionLogger = logger
         self.cancellation = cancellation
     }
 }

@@ -302,13 +302,11 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
     }
 
     private func makeContext(_ call: ServerCall, route: RPCRoute) -> ServerContext {
-        var callLogger = logger
-        callLogger[metadataKey: "grpc.method"] = "\(route.fullMethodName)"
-        return ServerContext(
+        ServerContext(
             method: route.fullMethodName,
             deadline: call.deadline,
             peer: peer,
-            logger: callLogger,
+            logger: logger,
             cancellation: call.cancellation
         )
     }
