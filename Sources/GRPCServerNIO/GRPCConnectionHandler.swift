@@ -384,7 +384,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
     }
 
     /// A server-streaming handler's message, delivered on the event loop.
-    fileprivate func deliverStreamMessage(_ streamID: Int32, _ message: [UInt8]) {
+    func deliverStreamMessage(_ streamID: Int32, _ message: [UInt8]) {
         guard let call = calls[streamID], !call.machine.isFinished else { return }
         call.appendCoalescing(message: message)
         resumeIfDeferred(call)
@@ -467,35 +467,5 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
         let metrics = call.machine.head?.route.metrics ?? router.unknownMethodMetrics
         let elapsed = NIODeadline.now().uptimeNanoseconds &- call.startNanoseconds
         metrics.record(code: code, durationNanoseconds: Int64(truncatingIfNeeded: elapsed))
-    }
-}
-
-/// Carries a server-streaming handler's messages back to its connection's event loop.
-private struct StreamSink: ServerStreamSink {
-    let connection: NIOLoopBound<GRPCConnectionHandler>
-    let streamID: Int32
-
-    func send(_ message: [UInt8]) {
-        let streamID = self.streamID
-        connection.execute { handler in handler.deliverStreamMessage(streamID, message) }
-    }
-}
-
-extension NIOLoopBound where Value == GRPCConnectionHandler {
-    /// Runs `body` with the handler on its event loop (from any thread).
-    func execute(_ body: @escaping @Sendable (GRPCConnectionHandler) -> Void) {
-        let bound = self
-        eventLoop.execute { body(bound.value) }
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds, clamped to Int64.
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (sum, overflow2) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        return overflow2 ? .max : sum
     }
 }
