@@ -121,9 +121,11 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
         }
     }
 
-    /// Closes the connection at once (the shutdown grace ran out, or the server was cancelled).
+    /// Closes the connection at once, without waiting for unsent bytes (the shutdown grace
+    /// ran out, or the server was cancelled; the peer may not be reading at all).
     func forceClose() {
-        close()
+        isClosing = true
+        context?.close(promise: nil)
     }
 
     private func sendFinalGoAway() {
