@@ -441,6 +441,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
                 metadata: [
                     "grpc.method": "\(call.machine.head?.route.fullMethodName ?? "unknown")",
                     "grpc.status": "\(finish.code)", "grpc.message": "\(finish.error?.message ?? "")",
+                    "grpc.user_agent": "\(call.machine.head?.userAgent ?? "")",
                 ]
             )
         }

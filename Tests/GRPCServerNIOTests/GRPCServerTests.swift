@@ -188,4 +188,39 @@ struct GRPCServerTests {
             #expect(server.connectionCount == 0)
         }
     }
+
+    @Test("Graceful shutdown lets an in-flight unary call finish")
+    func inFlightUnaryFinishes() async throws {
+        try await withServer(register: { $0.register(OutcomeService(probe: HandlerProbe())) }) { port, _, group, _ in
+            try await H2TestClient.withConnection(port: port) { client in
+                let id = client.request(path: "/test.Outcome/Later", body: MessageFramer.frame([3]))
+                try await client.run { _ in true }
+                await group.triggerGracefulShutdown()
+                try await client.run { $0.stream(id).closed }
+                #expect(client.stream(id).data == [0, 0, 0, 0, 2, 3, 3])
+                #expect(client.stream(id).trailer("grpc-status") == "0")
+            }
+        }
+    }
+
+    @Test("The shutdown grace bounds a drain that a client holds open")
+    func graceBoundsDrain() async throws {
+        let start = ContinuousClock.now
+        try await withServer(goAwayDelay: .milliseconds(50), shutdownGrace: .milliseconds(400)) { port, _, group, server in
+            try await H2TestClient.withConnection(port: port) { client in
+                let id = client.request(
+                    path: "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                    body: MessageFramer.frame([0x3A, 0x01, 0x2A]),
+                    endStream: false
+                )
+                try await client.run { $0.stream(id).data.count > 5 }
+                await group.triggerGracefulShutdown()
+                try await client.run { $0.isConnectionClosed }
+                #expect(!client.stream(id).closed)
+            }
+            for _ in 0..<500 where server.connectionCount > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(server.connectionCount == 0)
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
 }
