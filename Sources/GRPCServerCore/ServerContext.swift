@@ -1,5 +1,4 @@
 public import Logging
-import Synchronization
 
 /// What a handler knows about its call besides the request message.
 public struct ServerContext: Sendable {
@@ -36,20 +35,4 @@ public struct ServerContext: Sendable {
         self.connectionLogger = logger
         self.cancellation = cancellation
     }
-}
-
-/// A one-way flag raised when a call ends before its handler finished: the client reset the
-/// stream, the deadline passed, or shutdown cut a long-lived stream. Async handlers are also
-/// cancelled as tasks; synchronous code polls `isCancelled`.
-public final class CallCancellation: Sendable {
-    private let cancelled = Atomic<Bool>(false)
-
-    /// Makes a flag that is not raised.
-    public init() {}
-
-    /// True once the call was cancelled.
-    public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
-
-    /// Raises the flag (the transport does this).
-    public func cancel() { cancelled.store(true, ordering: .releasing) }
 }

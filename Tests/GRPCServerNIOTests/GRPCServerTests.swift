@@ -193,6 +193,8 @@ struct GRPCServerTests {
     func inFlightUnaryFinishes() async throws {
         try await withServer(register: { $0.register(OutcomeService(probe: HandlerProbe())) }) { port, _, group, _ in
             try await H2TestClient.withConnection(port: port) { client in
+                let check = client.request(path: "/grpc.health.v1.Health/Check", body: emptyCheck)
+                try await client.run { $0.stream(check).closed }
                 let id = client.request(path: "/test.Outcome/Later", body: MessageFramer.frame([3]))
                 try await client.run { _ in true }
                 await group.triggerGracefulShutdown()
