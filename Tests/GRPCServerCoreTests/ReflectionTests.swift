@@ -34,6 +34,9 @@ struct ReflectionTests {
             ("externalscaler.ScaledObjectRef.ScalerMetadataEntry", "externalscaler.proto"),
             ("grpc.reflection.v1alpha.ServerReflection.ServerReflectionInfo", "grpc/reflection/v1alpha/reflection.proto"),
             ("grpc.reflection.v1.ExtensionRequest", "grpc/reflection/v1/reflection.proto"),
+            ("grpc.health.v1.HealthCheckRequest.service", "grpc/health/v1/health.proto"),
+            ("grpc.health.v1.HealthCheckResponse.SERVICE_UNKNOWN", "grpc/health/v1/health.proto"),
+            ("externalscaler.MetricValue.metricValueFloat", "externalscaler.proto"),
         ]
     )
     func symbols(symbol: String, file: String) throws {
