@@ -1,6 +1,7 @@
 import GRPCServerCore
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Testing
 
@@ -224,5 +225,52 @@ struct GRPCServerTests {
             #expect(server.connectionCount == 0)
         }
         #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
+    @Test("A request header list over 16 KiB is RESOURCE_EXHAUSTED; the connection keeps serving")
+    func headerListLimit() async throws {
+        try await withServer { port, _, _, _ in
+            try await H2TestClient.withConnection(port: port) { client in
+                let big = client.request(
+                    path: "/grpc.health.v1.Health/Check",
+                    headers: [("x-big", String(repeating: "a", count: 20_000))],
+                    body: emptyCheck
+                )
+                let small = client.request(
+                    path: "/grpc.health.v1.Health/Check",
+                    headers: [("x-small", String(repeating: "a", count: 10_000))],
+                    body: emptyCheck
+                )
+                try await client.run { $0.stream(big).closed && $0.stream(small).closed }
+                #expect(client.stream(big).header("grpc-status") == "8")
+                #expect(client.stream(small).trailer("grpc-status") == "0")
+            }
+        }
+    }
+
+    @Test("A connection that does not speak HTTP/2 is closed after our SETTINGS; the server keeps serving")
+    func badPreface() async throws {
+        try await withServer { port, _, _, _ in
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            let received = try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+                var bytes: [UInt8] = []
+                for try await buffer in inbound { bytes += buffer.readableBytesView }
+                return bytes
+            }
+            // The server's SETTINGS went out at accept; then, at the bad preface, the close.
+            #expect(received.count >= 9)
+            #expect(received.dropFirst(3).first == 0x04)
+            try await H2TestClient.withConnection(port: port) { client in
+                let id = client.request(path: "/grpc.health.v1.Health/Check", body: emptyCheck)
+                try await client.run { $0.stream(id).closed }
+                #expect(client.stream(id).trailer("grpc-status") == "0")
+            }
+        }
     }
 }
