@@ -99,7 +99,9 @@ let package = Package(
         ),
         .testTarget(
             name: "GRPCServerCoreTests",
-            dependencies: ["GRPCServerCore", "CKedaProto"],
+            dependencies: [
+                "GRPCServerCore", "CKedaProto", .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
