@@ -1,0 +1,4 @@
+@main
+struct LagEngineBench {
+    static func main() {}
+}
