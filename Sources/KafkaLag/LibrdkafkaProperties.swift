@@ -66,6 +66,8 @@ extension LibrdkafkaProperties {
             // KEDA's ListOffsets v1 has no isolation level: it reads the high watermark.
             ("isolation.level", "read_uncommitted"),
             ("enable.auto.commit", "false"),
+            // Asking about a topic must never create it.
+            ("allow.auto.create.topics", "false"),
             ("socket.timeout.ms", String(configuration.socketTimeout.roundedUpMilliseconds)),
             ("socket.keepalive.enable", String(configuration.socketKeepalive)),
             ("reconnect.backoff.ms", String(configuration.reconnectBackoff.roundedUpMilliseconds)),

@@ -111,6 +111,13 @@ public final class MockKafkaCluster: @unchecked Sendable {
         }
     }
 
+    /// Makes Metadata responses for `topic` carry `error` (`nil` clears it). The
+    /// mock serves Metadata v2, which cannot refuse auto-creation, so this is how
+    /// an unknown or forbidden topic is staged.
+    public func setTopicError(_ topic: String, _ error: MockTopicError?) {
+        rd_kafka_mock_topic_set_error(cluster, topic, error?.code ?? RD_KAFKA_RESP_ERR_NO_ERROR)
+    }
+
     /// Disconnects the broker and refuses new connections until ``setBrokerUp(_:)``.
     public func setBrokerDown(_ broker: Int32) throws(MockKafkaClusterError) {
         try check(rd_kafka_mock_broker_set_down(cluster, broker), "set broker \(broker) down")
@@ -295,6 +302,21 @@ final class DeliveryReports: Sendable {
 
     func recordFailure() {
         failed.withLock { $0 += 1 }
+    }
+}
+
+/// Topic-level errors a Metadata response can carry.
+public enum MockTopicError: Sendable, Hashable, CaseIterable {
+    case unknownTopicOrPartition
+    case topicAuthorizationFailed
+    case leaderNotAvailable
+
+    var code: rd_kafka_resp_err_t {
+        switch self {
+        case .unknownTopicOrPartition: RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
+        case .topicAuthorizationFailed: RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
+        case .leaderNotAvailable: RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE
+        }
     }
 }
 
