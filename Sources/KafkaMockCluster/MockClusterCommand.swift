@@ -65,7 +65,7 @@ public enum MockClusterCommand: Sendable, Hashable {
     public func apply(to cluster: MockKafkaCluster) async throws(MockKafkaClusterError) {
         switch self {
         case .create(let topic, let partitions):
-            try cluster.createTopic(topic, partitions: partitions)
+            try await cluster.createTopic(topic, partitions: partitions)
         case .produce(let topic, let partition, let count):
             try await cluster.produce(topic: topic, partition: partition, count: count)
         case .commit(let group, let topic, let partition, let offset):

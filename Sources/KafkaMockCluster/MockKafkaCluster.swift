@@ -1,5 +1,6 @@
 import CRdKafka
 import Dispatch
+import Foundation
 import KafkaLag
 import Synchronization
 
@@ -83,23 +84,26 @@ public final class MockKafkaCluster: @unchecked Sendable {
 
     /// Creates `topic` with `partitions` partitions, replicated on every broker,
     /// partition `p` led by broker `brokerIDs[p % brokers]`.
-    public func createTopic(_ topic: String, partitions: Int32) throws(MockKafkaClusterError) {
+    public func createTopic(_ topic: String, partitions: Int32) async throws(MockKafkaClusterError) {
         guard partitions > 0 else {
             throw MockKafkaClusterError("partition count must be positive, got \(partitions)")
         }
         try check(rd_kafka_mock_topic_create(cluster, topic, partitions, Int32(brokerIDs.count)), "create topic \(topic)")
-        for partition in 0..<partitions {
-            try check(
-                rd_kafka_mock_partition_set_leader(cluster, topic, partition, leader(ofPartition: partition)),
-                "set leader of \(topic)/\(partition)"
-            )
+        try await offload { [self] () throws(MockKafkaClusterError) in
+            try placeLeaders(topic: topic, partitions: partitions)
         }
     }
 
     /// Appends `count` messages to one partition and waits until all are acknowledged.
     public func produce(topic: String, partition: Int32, count: Int) async throws(MockKafkaClusterError) {
+        try await produce([TopicPartition(topic: topic, partition: partition): count])
+    }
+
+    /// Appends the given number of messages to each partition, then waits once
+    /// until all are acknowledged (fast for many partitions).
+    public func produce(_ counts: [TopicPartition: Int]) async throws(MockKafkaClusterError) {
         try await offload { [self] () throws(MockKafkaClusterError) in
-            try produceBlocking(topic: topic, partition: partition, count: count)
+            try produceBlocking(counts)
         }
     }
 
@@ -165,40 +169,68 @@ public final class MockKafkaCluster: @unchecked Sendable {
         rd_kafka_destroy(owner)
     }
 
-    private func produceBlocking(topic: String, partition: Int32, count: Int) throws(MockKafkaClusterError) {
-        guard count >= 0 else { throw MockKafkaClusterError("message count must not be negative, got \(count)") }
-        guard !state.withLock({ $0.closed }) else { throw MockKafkaClusterError("mock cluster is closed") }
-        let failedBefore = deliveryReports.failures
-        for index in 0..<count {
-            var payload = Array("message-\(index)".utf8)
-            while true {
-                let err = topic.withCString { topicName in
-                    payload.withUnsafeMutableBytes { bytes in
-                        var values = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 4)
-                        values[0].vtype = RD_KAFKA_VTYPE_TOPIC
-                        values[0].u.cstr = topicName
-                        values[1].vtype = RD_KAFKA_VTYPE_PARTITION
-                        values[1].u.i32 = partition
-                        values[2].vtype = RD_KAFKA_VTYPE_VALUE
-                        values[2].u.mem.ptr = bytes.baseAddress
-                        values[2].u.mem.size = bytes.count
-                        values[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS
-                        values[3].u.i = RD_KAFKA_MSG_F_COPY
-                        return Self.consume(rd_kafka_produceva(producer, &values, values.count))
+    /// The mock places leaders at random and each `set_leader` takes about half a
+    /// second on the mock thread, so the calls are spread over up to 64 threads.
+    private func placeLeaders(topic: String, partitions: Int32) throws(MockKafkaClusterError) {
+        let workers = min(Int(partitions), 64)
+        let failures = Mutex([String]())
+        let done = DispatchGroup()
+        for worker in 0..<workers {
+            done.enter()
+            Thread { [self] in
+                for partition in stride(from: Int32(worker), to: partitions, by: workers) {
+                    let err = rd_kafka_mock_partition_set_leader(cluster, topic, partition, leader(ofPartition: partition))
+                    if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                        failures.withLock { $0.append("set leader of \(topic)/\(partition): \(String(cString: rd_kafka_err2str(err)))") }
                     }
                 }
-                if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {
-                    rd_kafka_poll(producer, 100)
-                    continue
-                }
-                try check(err, "produce to \(topic)/\(partition)")
-                break
+                done.leave()
+            }.start()
+        }
+        done.wait()
+        if let failure = failures.withLock({ $0.first }) {
+            throw MockKafkaClusterError(failure)
+        }
+    }
+
+    private func produceBlocking(_ counts: [TopicPartition: Int]) throws(MockKafkaClusterError) {
+        guard !state.withLock({ $0.closed }) else { throw MockKafkaClusterError("mock cluster is closed") }
+        let failedBefore = deliveryReports.failures
+        for (target, count) in counts.sorted(by: { $0.key < $1.key }) {
+            guard count >= 0 else { throw MockKafkaClusterError("message count must not be negative, got \(count)") }
+            for index in 0..<count {
+                try produceOne(topic: target.topic, partition: target.partition, payload: Array("message-\(index)".utf8))
             }
         }
-        try check(rd_kafka_flush(producer, 10_000), "flush messages to \(topic)/\(partition)")
+        try check(rd_kafka_flush(producer, 10_000), "flush produced messages")
         let failed = deliveryReports.failures - failedBefore
         guard failed == 0 else {
-            throw MockKafkaClusterError("\(failed) messages to \(topic)/\(partition) were not delivered")
+            throw MockKafkaClusterError("\(failed) produced messages were not delivered")
+        }
+    }
+
+    private func produceOne(topic: String, partition: Int32, payload: [UInt8]) throws(MockKafkaClusterError) {
+        var payload = payload
+        while true {
+            let err = topic.withCString { topicName in
+                payload.withUnsafeMutableBytes { bytes in
+                    var values = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 4)
+                    values[0].vtype = RD_KAFKA_VTYPE_TOPIC
+                    values[0].u.cstr = topicName
+                    values[1].vtype = RD_KAFKA_VTYPE_PARTITION
+                    values[1].u.i32 = partition
+                    values[2].vtype = RD_KAFKA_VTYPE_VALUE
+                    values[2].u.mem.ptr = bytes.baseAddress
+                    values[2].u.mem.size = bytes.count
+                    values[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                    values[3].u.i = RD_KAFKA_MSG_F_COPY
+                    return Self.consume(rd_kafka_produceva(producer, &values, values.count))
+                }
+            }
+            guard err == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
+                return try check(err, "produce to \(topic)/\(partition)")
+            }
+            rd_kafka_poll(producer, 100)
         }
     }
 

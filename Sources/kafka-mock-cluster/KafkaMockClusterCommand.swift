@@ -34,7 +34,7 @@ struct KafkaMockClusterCommand: AsyncParsableCommand {
                 await cluster.close()
                 throw ValidationError("--topic must be name:partitions, got \(topic)")
             }
-            try cluster.createTopic(String(parts[0]), partitions: partitions)
+            try await cluster.createTopic(String(parts[0]), partitions: partitions)
         }
         emit(Reply(ok: true, bootstrap: cluster.bootstrapServers, brokers: cluster.brokerIDs))
         for await line in Self.standardInputLines() {

@@ -2,6 +2,12 @@ import Foundation
 import KafkaLag
 import KafkaMockCluster
 import Logging
+import Testing
+
+/// Every suite that starts a mock cluster, run one test at a time: thread and
+/// socket counts and latency bounds must not see another test's clients.
+@Suite("Against the librdkafka mock cluster", .serialized)
+enum MockClusterTests {}
 
 /// Shared helpers: a mock cluster per test, stopped when the body returns or throws.
 enum ClusterFixture {
@@ -46,10 +52,10 @@ enum ClusterFixture {
 
     /// Creates `topic` with `partitions` partitions and produces ``messages(partition:)`` to each.
     static func seed(_ cluster: MockKafkaCluster, topic: String, partitions: Int32) async throws {
-        try cluster.createTopic(topic, partitions: partitions)
-        for partition in 0..<partitions {
-            try await cluster.produce(topic: topic, partition: partition, count: messages(partition: partition))
-        }
+        try await cluster.createTopic(topic, partitions: partitions)
+        try await cluster.produce(Dictionary(uniqueKeysWithValues: (0..<partitions).map {
+            (TopicPartition(topic: topic, partition: $0), messages(partition: $0))
+        }))
     }
 
     static func elapsed(since start: ContinuousClock.Instant) -> Double {

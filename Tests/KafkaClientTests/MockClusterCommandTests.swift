@@ -36,17 +36,22 @@ struct MockClusterCommandTests {
         let error = #expect(throws: MockKafkaClusterError.self) { try MockClusterCommand(parsing: line) }
         #expect(error?.message.hasPrefix(message) == true, "\(error?.message ?? "")")
     }
+}
 
-    @Test("Commands drive a real mock cluster", .timeLimit(.minutes(1)))
-    func apply() async throws {
-        try await ClusterFixture.withCluster(brokers: 2) { cluster in
-            for line in ["create t 2", "produce t 1 3", "commit g t 1 2", "rtt 1 5", "rtt 1 0", "down 2", "up 2"] {
-                try await MockClusterCommand(parsing: line).apply(to: cluster)
+extension MockClusterTests {
+    @Suite("kafka-mock-cluster commands on a cluster", .timeLimit(.minutes(1)))
+    struct MockClusterCommandApplyTests {
+        @Test("Commands drive a real mock cluster")
+        func apply() async throws {
+            try await ClusterFixture.withCluster(brokers: 2) { cluster in
+                for line in ["create t 2", "produce t 1 3", "commit g t 1 2", "rtt 1 5", "rtt 1 0", "down 2", "up 2"] {
+                    try await MockClusterCommand(parsing: line).apply(to: cluster)
+                }
+                let error = await #expect(throws: MockKafkaClusterError.self) {
+                    try await MockClusterCommand(parsing: "produce t 9 1").apply(to: cluster)
+                }
+                #expect(error?.message.contains("t/9") == true)
             }
-            let error = await #expect(throws: MockKafkaClusterError.self) {
-                try await MockClusterCommand(parsing: "produce t 9 1").apply(to: cluster)
-            }
-            #expect(error?.message.contains("t/9") == true)
         }
     }
 }
