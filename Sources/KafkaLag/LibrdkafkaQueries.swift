@@ -184,15 +184,20 @@ struct LibrdkafkaQueries: OffsetQuerying {
         return Int32(clamping: left.roundedUpMilliseconds)
     }
 
-    /// Maps an error; a timeout is explained by the connection problem librdkafka
-    /// reported meanwhile (brokers down, authentication refused), if any.
+    /// Maps an error. A timeout or transport failure is explained by the
+    /// connection problem librdkafka reported meanwhile (brokers down,
+    /// authentication refused), if any, and always names the brokers.
     private func failure(_ err: rd_kafka_resp_err_t, _ context: String, timeout: Int32, detail: String? = nil) -> KafkaLagError {
-        guard KafkaLagError.code(for: err) == .timedOut else {
+        let code = KafkaLagError.code(for: err)
+        guard code == .timedOut || code == .unavailable else {
             return .kafka(err, context, detail: detail)
         }
         if let problem = handle.connectionProblem {
             return KafkaLagError(problem.code, "\(context): \(problem.message)")
         }
-        return KafkaLagError(.timedOut, "\(context): Kafka brokers \(handle.brokers) did not answer within \(timeout) ms")
+        if code == .timedOut {
+            return KafkaLagError(.timedOut, "\(context): Kafka brokers \(handle.brokers) did not answer within \(timeout) ms")
+        }
+        return .kafka(err, "\(context): Kafka brokers \(handle.brokers) unavailable", detail: detail)
     }
 }
