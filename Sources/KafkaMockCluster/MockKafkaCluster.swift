@@ -118,8 +118,15 @@ public final class MockKafkaCluster: @unchecked Sendable {
     /// Makes Metadata responses for `topic` carry `error` (`nil` clears it). The
     /// mock serves Metadata v2, which cannot refuse auto-creation, so this is how
     /// an unknown or forbidden topic is staged.
-    public func setTopicError(_ topic: String, _ error: MockTopicError?) {
+    public func setTopicError(_ topic: String, _ error: MockKafkaError?) {
         rd_kafka_mock_topic_set_error(cluster, topic, error?.code ?? RD_KAFKA_RESP_ERR_NO_ERROR)
+    }
+
+    /// The next `count` requests of `api`, to any broker, fail with `error`
+    /// (for a request about several partitions, every partition carries it).
+    public func failNextRequests(_ api: MockKafkaAPI, with error: MockKafkaError, count: Int = 1) {
+        let errors = [rd_kafka_resp_err_t](repeating: error.code, count: count)
+        rd_kafka_mock_push_request_errors_array(cluster, api.rawValue, errors.count, errors)
     }
 
     /// Disconnects the broker and refuses new connections until ``setBrokerUp(_:)``.
@@ -337,19 +344,31 @@ final class DeliveryReports: Sendable {
     }
 }
 
-/// Topic-level errors a Metadata response can carry.
-public enum MockTopicError: Sendable, Hashable, CaseIterable {
+/// Kafka protocol errors the mock can answer with.
+public enum MockKafkaError: Sendable, Hashable, CaseIterable {
     case unknownTopicOrPartition
     case topicAuthorizationFailed
+    case groupAuthorizationFailed
     case leaderNotAvailable
+    case notCoordinator
 
     var code: rd_kafka_resp_err_t {
         switch self {
         case .unknownTopicOrPartition: RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
         case .topicAuthorizationFailed: RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
+        case .groupAuthorizationFailed: RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED
         case .leaderNotAvailable: RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE
+        case .notCoordinator: RD_KAFKA_RESP_ERR_NOT_COORDINATOR
         }
     }
+}
+
+/// Kafka APIs whose requests the mock can be told to fail (Kafka API keys).
+public enum MockKafkaAPI: Int16, Sendable, Hashable, CaseIterable {
+    case listOffsets = 2
+    case metadata = 3
+    case offsetFetch = 9
+    case findCoordinator = 10
 }
 
 /// Why a mock-cluster operation failed.

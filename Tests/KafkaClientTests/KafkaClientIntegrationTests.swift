@@ -12,7 +12,9 @@
 // - Metadata is served at v2 only, which has no AllowAutoTopicCreation flag: asking about an
 //   unknown topic creates it with 4 partitions. Unknown or forbidden topics are staged with
 //   rd_kafka_mock_topic_set_error instead.
-// - There is no SASL/TLS listener: authentication failures cannot be produced.
+// - There is no SASL/TLS listener: the mock does not implement SaslHandshake, so a SASL client
+//   fails with "SASL Handshake not supported by broker" (an authentication error, which is how
+//   the unauthenticated path is tested); wrong credentials or TLS cannot be staged.
 import Foundation
 import KafkaLag
 import KafkaMockCluster
@@ -49,11 +51,11 @@ extension MockClusterTests {
         @Test(
             "Topic errors in Metadata map to their codes",
             arguments: [
-                (MockTopicError.unknownTopicOrPartition, KafkaLagError.Code.failedPrecondition),
+                (MockKafkaError.unknownTopicOrPartition, KafkaLagError.Code.failedPrecondition),
                 (.topicAuthorizationFailed, .permissionDenied),
             ]
         )
-        func topicErrors(error: MockTopicError, code: KafkaLagError.Code) async throws {
+        func topicErrors(error: MockKafkaError, code: KafkaLagError.Code) async throws {
             try await ClusterFixture.withCluster { cluster in
                 cluster.setTopicError("missing", error)
                 try await ClusterFixture.withClient(cluster) { client in
@@ -70,6 +72,33 @@ extension MockClusterTests {
                     cluster.setTopicError("missing", nil)
                     let observation = try await client.observe(source, deadline: .now + .seconds(5))
                     #expect(observation.committed.count == 4)
+                }
+            }
+        }
+
+        @Test(
+            "Errors in OffsetFetch and ListOffsets responses map to their codes",
+            arguments: [
+                (MockKafkaAPI.offsetFetch, MockKafkaError.groupAuthorizationFailed, KafkaLagError.Code.permissionDenied),
+                (.listOffsets, .topicAuthorizationFailed, .permissionDenied),
+                (.listOffsets, .unknownTopicOrPartition, .failedPrecondition),
+            ]
+        )
+        func responseErrors(api: MockKafkaAPI, error: MockKafkaError, code: KafkaLagError.Code) async throws {
+            try await ClusterFixture.withCluster { cluster in
+                try await ClusterFixture.seed(cluster, topic: "events", partitions: 3)
+                let source = Source(connection: cluster.connection, consumerGroup: "workers", topic: "events")
+                try await ClusterFixture.withClient(cluster) { client in
+                    let healthy = try await client.observe(source, deadline: .now + .seconds(5))
+                    // One evaluation sends one OffsetFetch, and one ListOffsets per leader broker.
+                    cluster.failNextRequests(api, with: error, count: api == .offsetFetch ? 1 : cluster.brokerIDs.count)
+                    let start = ContinuousClock.now
+                    let thrown = await #expect(throws: KafkaLagError.self) {
+                        try await client.observe(source, deadline: .now + .seconds(3))
+                    }
+                    #expect(thrown?.code == code, "\(thrown.map(String.init(describing:)) ?? "")")
+                    #expect(ClusterFixture.elapsed(since: start) < 2, "a permanent error does not wait for the deadline")
+                    #expect(try await client.observe(source, deadline: .now + .seconds(5)) == healthy)
                 }
             }
         }
@@ -159,6 +188,28 @@ extension MockClusterTests {
                     #expect(ClusterFixture.elapsed(since: start) < 1.2)
                     for broker in cluster.brokerIDs { try cluster.setRoundTripTime(.zero, broker: broker) }
                 }
+            }
+        }
+
+        @Test("SASL refused by the broker is unauthenticated, within the deadline, without the password", arguments: [
+            SecuritySettings.SASLMechanism.plaintext, .scramSHA256, .scramSHA512,
+        ])
+        func saslRefused(mechanism: SecuritySettings.SASLMechanism) async throws {
+            try await ClusterFixture.withCluster { cluster in
+                try await cluster.createTopic("t", partitions: 1)
+                let connection = ConnectionSettings(
+                    bootstrapServers: cluster.connection.bootstrapServers,
+                    security: SecuritySettings(sasl: mechanism, username: "svc", password: "hunter2")
+                )
+                let client = try KafkaClient(connection: connection, logger: ClusterFixture.logger)
+                let start = ContinuousClock.now
+                let error = await #expect(throws: KafkaLagError.self) {
+                    try await client.observe(Source(connection: connection, consumerGroup: "g", topic: "t"), deadline: .now + .seconds(1))
+                }
+                await client.close()
+                #expect(ClusterFixture.elapsed(since: start) < 1.6)
+                #expect(error?.code == .unauthenticated, "\(error.map(String.init(describing:)) ?? "")")
+                #expect(error?.message.contains("hunter2") == false)
             }
         }
 
