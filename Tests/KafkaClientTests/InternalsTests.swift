@@ -76,4 +76,18 @@ struct InternalsTests {
         #expect(Duration.microseconds(1).roundedUpMilliseconds == 1)
         #expect(Duration.milliseconds(1500).roundedUpMilliseconds == 1500)
     }
+
+    @Test("Topic metadata is trusted for maxAge, then refreshed; invalidation forgets at once")
+    func metadataCache() {
+        let cache = TopicMetadataCache(maxAge: .seconds(60))
+        let start = ContinuousClock.now
+        #expect(cache.partitions(ofTopic: "t", now: start) == nil)
+        cache.store([0, 1, 2], forTopic: "t", now: start)
+        cache.store([0], forTopic: "u", now: start)
+        #expect(cache.partitions(ofTopic: "t", now: start + .seconds(59)) == [0, 1, 2])
+        #expect(cache.partitions(ofTopic: "t", now: start + .seconds(60)) == nil)
+        cache.invalidate(topics: ["u"])
+        #expect(cache.partitions(ofTopic: "u", now: start) == nil)
+        #expect(cache.partitions(ofTopic: "t", now: start) == [0, 1, 2])
+    }
 }

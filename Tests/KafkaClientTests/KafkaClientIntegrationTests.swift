@@ -213,6 +213,25 @@ extension MockClusterTests {
             }
         }
 
+        @Test("Closing during an observation waits for it to finish")
+        func closeDuringObservation() async throws {
+            try await ClusterFixture.withCluster { cluster in
+                try await ClusterFixture.seed(cluster, topic: "t", partitions: 3)
+                let client = try KafkaClient(connection: cluster.connection, logger: ClusterFixture.logger)
+                let source = Source(connection: cluster.connection, consumerGroup: "g", topic: "t")
+                _ = try await client.observe(source, deadline: .now + .seconds(5))
+                for broker in cluster.brokerIDs { try cluster.setRoundTripTime(.milliseconds(500), broker: broker) }
+                let observation = Task { try await client.observe(source, deadline: .now + .seconds(5)) }
+                try await Task.sleep(for: .milliseconds(100))
+                let start = ContinuousClock.now
+                await client.close()
+                #expect(ClusterFixture.elapsed(since: start) >= 0.2, "close waited for the observation in flight")
+                let result = await observation.result
+                #expect(throws: Never.self) { try result.get() }
+                for broker in cluster.brokerIDs { try cluster.setRoundTripTime(.zero, broker: broker) }
+            }
+        }
+
         @Test("A closed client refuses to observe")
         func closedClient() async throws {
             try await ClusterFixture.withCluster { cluster in
