@@ -34,6 +34,7 @@ public final class MockKafkaCluster: @unchecked Sendable {
     }
 
     /// A consumer with `group.id` that commits explicit offsets without subscribing.
+    /// `@unchecked Sendable`: it only carries an `rd_kafka_t`, which is thread-safe.
     private struct Committer: @unchecked Sendable {
         let handle: OpaquePointer
     }
