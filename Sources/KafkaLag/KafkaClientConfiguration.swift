@@ -23,6 +23,7 @@ public struct KafkaClientConfiguration: Sendable, Hashable {
     /// Extra librdkafka properties, applied last (an escape hatch for operators).
     public var additionalProperties: [String: String]
 
+    /// Every field explicit; start from ``defaults`` and change what you need instead.
     public init(
         kafkaTimeout: Duration,
         metadataMaxAge: Duration,

@@ -15,6 +15,7 @@ public struct KafkaStatistics: Sendable, Hashable {
         public var requests: [String: Int]
     }
 
+    /// Every broker connection of the handle, sorted by name.
     public var brokers: [Broker]
 
     /// Requests sent by all brokers together, by API name.

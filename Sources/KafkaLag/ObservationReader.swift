@@ -2,12 +2,15 @@
 /// one OffsetFetch and one batched ListOffsets, run concurrently when the topic
 /// is known; partitions come from the metadata cache.
 public struct ObservationReader<Queries: OffsetQuerying>: Sendable {
+    /// The round trips this reader composes.
     public let queries: Queries
 
     public init(queries: Queries) {
         self.queries = queries
     }
 
+    /// One observation of `source`; every query gets the same `deadline`.
+    /// A failure forgets the cached partitions of the topics involved.
     public func observe(_ source: Source, deadline: ContinuousClock.Instant) async throws(KafkaLagError) -> Observation {
         if source.topic.isEmpty {
             try await observeAllTopics(group: source.consumerGroup, deadline: deadline)

@@ -21,16 +21,16 @@ public enum MockClusterCommand: Sendable, Hashable {
     /// Parses one line; the error names the offending word.
     public init(parsing line: String) throws(MockKafkaClusterError) {
         let words = line.split(whereSeparator: \.isWhitespace).map(String.init)
-        guard let verb = words.first else { throw MockKafkaClusterError("empty command; expected \(Self.usage)") }
+        guard let verb = words.first else { throw MockKafkaClusterError(.invalidArgument, "empty command; expected \(Self.usage)") }
         let arguments = Array(words.dropFirst())
         func expect(_ names: String...) throws(MockKafkaClusterError) {
             guard arguments.count == names.count else {
-                throw MockKafkaClusterError("\(verb) takes \(names.count) arguments: \(verb) \(names.map { "<\($0)>" }.joined(separator: " "))")
+                throw MockKafkaClusterError(.invalidArgument, "\(verb) takes \(names.count) arguments: \(verb) \(names.map { "<\($0)>" }.joined(separator: " "))")
             }
         }
         func number<T: FixedWidthInteger>(_ index: Int, _ name: String, min: T = 0) throws(MockKafkaClusterError) -> T {
             guard let value = T(arguments[index]), value >= min else {
-                throw MockKafkaClusterError("\(name) must be an integer ≥ \(min), got \(arguments[index])")
+                throw MockKafkaClusterError(.invalidArgument, "\(name) must be an integer ≥ \(min), got \(arguments[index])")
             }
             return value
         }
@@ -57,7 +57,7 @@ public enum MockClusterCommand: Sendable, Hashable {
             try expect()
             self = .quit
         default:
-            throw MockKafkaClusterError("unknown command \(verb); expected \(Self.usage)")
+            throw MockKafkaClusterError(.invalidArgument, "unknown command \(verb); expected \(Self.usage)")
         }
     }
 

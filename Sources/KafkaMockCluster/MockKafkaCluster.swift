@@ -42,13 +42,13 @@ public final class MockKafkaCluster: @unchecked Sendable {
     /// Starts `brokers` mock brokers listening on ephemeral ports.
     public init(brokers: Int = 3) throws(MockKafkaClusterError) {
         guard (1...64).contains(brokers) else {
-            throw MockKafkaClusterError("broker count must be 1...64, got \(brokers)")
+            throw MockKafkaClusterError(.invalidArgument, "broker count must be 1...64, got \(brokers)")
         }
         // The mock cluster needs an owning handle "for bookkeeping"; it must outlive the cluster.
         let owner = try Self.makeHandle(type: RD_KAFKA_PRODUCER, properties: [:], opaque: nil)
         guard let cluster = rd_kafka_mock_cluster_new(owner, Int32(brokers)) else {
             rd_kafka_destroy(owner)
-            throw MockKafkaClusterError("rd_kafka_mock_cluster_new failed")
+            throw MockKafkaClusterError(.kafka, "rd_kafka_mock_cluster_new failed")
         }
         let bootstrap = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
         self.owner = owner
@@ -87,7 +87,7 @@ public final class MockKafkaCluster: @unchecked Sendable {
     /// partition `p` led by broker `brokerIDs[p % brokers]`.
     public func createTopic(_ topic: String, partitions: Int32) async throws(MockKafkaClusterError) {
         guard partitions > 0 else {
-            throw MockKafkaClusterError("partition count must be positive, got \(partitions)")
+            throw MockKafkaClusterError(.invalidArgument, "partition count must be positive, got \(partitions)")
         }
         try check(rd_kafka_mock_topic_create(cluster, topic, partitions, Int32(brokerIDs.count)), "create topic \(topic)")
         try await offload { [self] () throws(MockKafkaClusterError) in
@@ -197,15 +197,15 @@ public final class MockKafkaCluster: @unchecked Sendable {
         }
         done.wait()
         if let failure = failures.withLock({ $0.first }) {
-            throw MockKafkaClusterError(failure)
+            throw MockKafkaClusterError(.kafka, failure)
         }
     }
 
     private func produceBlocking(_ counts: [TopicPartition: Int]) throws(MockKafkaClusterError) {
-        guard !state.withLock({ $0.closed }) else { throw MockKafkaClusterError("mock cluster is closed") }
+        guard !state.withLock({ $0.closed }) else { throw MockKafkaClusterError(.closed, "mock cluster is closed") }
         let failedBefore = deliveryReports.failures
         for (target, count) in counts.sorted(by: { $0.key < $1.key }) {
-            guard count >= 0 else { throw MockKafkaClusterError("message count must not be negative, got \(count)") }
+            guard count >= 0 else { throw MockKafkaClusterError(.invalidArgument, "message count must not be negative, got \(count)") }
             for index in 0..<count {
                 try produceOne(topic: target.topic, partition: target.partition, payload: Array("message-\(index)".utf8))
             }
@@ -213,7 +213,7 @@ public final class MockKafkaCluster: @unchecked Sendable {
         try check(rd_kafka_flush(producer, 10_000), "flush produced messages")
         let failed = deliveryReports.failures - failedBefore
         guard failed == 0 else {
-            throw MockKafkaClusterError("\(failed) produced messages were not delivered")
+            throw MockKafkaClusterError(.kafka, "\(failed) produced messages were not delivered")
         }
     }
 
@@ -271,7 +271,7 @@ public final class MockKafkaCluster: @unchecked Sendable {
         if let extra {
             rd_kafka_destroy(extra.handle)
         }
-        guard let kept else { throw MockKafkaClusterError("mock cluster is closed") }
+        guard let kept else { throw MockKafkaClusterError(.closed, "mock cluster is closed") }
         return kept
     }
 
@@ -290,7 +290,7 @@ public final class MockKafkaCluster: @unchecked Sendable {
 
     private func check(_ err: rd_kafka_resp_err_t, _ what: String) throws(MockKafkaClusterError) {
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw MockKafkaClusterError("\(what): \(String(cString: rd_kafka_err2str(err)))")
+            throw MockKafkaClusterError(.kafka, "\(what): \(String(cString: rd_kafka_err2str(err)))")
         }
     }
 
@@ -311,7 +311,7 @@ public final class MockKafkaCluster: @unchecked Sendable {
         for (key, value) in properties.merging(["log_level": "3"], uniquingKeysWith: { first, _ in first }) {
             guard rd_kafka_conf_set(conf, key, value, &errstr, errstr.count) == RD_KAFKA_CONF_OK else {
                 rd_kafka_conf_destroy(conf)
-                throw MockKafkaClusterError("\(key): \(text(errstr))")
+                throw MockKafkaClusterError(.kafka, "\(key): \(text(errstr))")
             }
         }
         if let opaque {
@@ -323,7 +323,7 @@ public final class MockKafkaCluster: @unchecked Sendable {
         }
         guard let handle = rd_kafka_new(type, conf, &errstr, errstr.count) else {
             rd_kafka_conf_destroy(conf)
-            throw MockKafkaClusterError("rd_kafka_new: \(text(errstr))")
+            throw MockKafkaClusterError(.kafka, "rd_kafka_new: \(text(errstr))")
         }
         return handle
     }
@@ -373,10 +373,30 @@ public enum MockKafkaAPI: Int16, Sendable, Hashable, CaseIterable {
 }
 
 /// Why a mock-cluster operation failed.
-public struct MockKafkaClusterError: Error, Sendable, CustomStringConvertible {
+public struct MockKafkaClusterError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What kind of failure this is.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Wrapped: Hashable, Sendable {
+            case invalidArgument, kafka, closed
+        }
+        private let wrapped: Wrapped
+        private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+
+        /// A malformed command or an out-of-range argument.
+        public static let invalidArgument = Self(.invalidArgument)
+        /// librdkafka or the mock refused the operation.
+        public static let kafka = Self(.kafka)
+        /// The cluster was already closed.
+        public static let closed = Self(.closed)
+
+        public var description: String { String(describing: wrapped) }
+    }
+
+    public var code: Code
     public var message: String
 
-    public init(_ message: String) {
+    public init(_ code: Code, _ message: String) {
+        self.code = code
         self.message = message
     }
 

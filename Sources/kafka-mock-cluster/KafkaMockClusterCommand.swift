@@ -21,6 +21,8 @@ struct KafkaMockClusterCommand: AsyncParsableCommand {
 
     private struct Reply: Encodable {
         var ok: Bool
+        /// `invalidArgument`, `kafka` or `closed` when `ok` is false.
+        var code: String?
         var error: String?
         var bootstrap: String?
         var brokers: [Int32]?
@@ -45,7 +47,7 @@ struct KafkaMockClusterCommand: AsyncParsableCommand {
                 emit(Reply(ok: true))
                 if command == .quit { break }
             } catch {
-                emit(Reply(ok: false, error: error.message))
+                emit(Reply(ok: false, code: "\(error.code)", error: error.message))
             }
         }
         await cluster.close()

@@ -34,6 +34,7 @@ struct MockClusterCommandTests {
     )
     func invalid(line: String, message: String) {
         let error = #expect(throws: MockKafkaClusterError.self) { try MockClusterCommand(parsing: line) }
+        #expect(error?.code == .invalidArgument)
         #expect(error?.message.hasPrefix(message) == true, "\(error?.message ?? "")")
     }
 }
@@ -50,6 +51,7 @@ extension MockClusterTests {
                 let error = await #expect(throws: MockKafkaClusterError.self) {
                     try await MockClusterCommand(parsing: "produce t 9 1").apply(to: cluster)
                 }
+                #expect(error?.code == .kafka)
                 #expect(error?.message.contains("t/9") == true)
             }
         }
