@@ -26,7 +26,6 @@ final class KafkaHandle: @unchecked Sendable {
         var drained = false
         /// The last connection-level problem since the last success, if any.
         var connectionProblem: KafkaLagError?
-        var statistics: KafkaStatistics?
         var statisticsWaiters: [CheckedContinuation<KafkaStatistics?, Never>] = []
     }
 
@@ -147,7 +146,6 @@ final class KafkaHandle: @unchecked Sendable {
             case RD_KAFKA_EVENT_STATS:
                 guard let json = rd_kafka_event_stats(event), let statistics = KafkaStatistics(json: String(cString: json)) else { break }
                 let waiters = events.withLock { state in
-                    state.statistics = statistics
                     defer { state.statisticsWaiters = [] }
                     return state.statisticsWaiters
                 }
