@@ -232,6 +232,25 @@ extension MockClusterTests {
             }
         }
 
+        @Test("Empty topic sends the all-topics OffsetFetch (the 2.0.2 mock answers it with no topics)")
+        func allTopicsAgainstMock() async throws {
+            try await ClusterFixture.withCluster { cluster in
+                try await ClusterFixture.seed(cluster, topic: "t", partitions: 2)
+                try await cluster.commit(group: "g", offsets: [TopicPartition(topic: "t", partition: 0): 1])
+                var configuration = KafkaClientConfiguration.defaults
+                configuration.statisticsInterval = .milliseconds(100)
+                try await ClusterFixture.withClient(cluster, configuration: configuration) { client in
+                    let before = try #require(await client.nextStatistics())
+                    let observation = try await client.observe(Source(connection: cluster.connection, consumerGroup: "g", topic: ""))
+                    let after = try #require(await client.nextStatistics())
+                    // A real broker returns t/0 here; ObservationReaderTests covers what follows.
+                    #expect(observation == Observation(committed: [:], latest: [:]))
+                    #expect(after.requests(since: before)["OffsetFetch"] == 1)
+                    #expect(after.requests(since: before)["ListOffsets"] == nil)
+                }
+            }
+        }
+
         @Test("A closed client refuses to observe")
         func closedClient() async throws {
             try await ClusterFixture.withCluster { cluster in
