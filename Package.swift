@@ -117,5 +117,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // librdkafka's in-process mock cluster over real TCP, for tests, the demo and benchmarks.
+        .target(name: "KafkaMockCluster", dependencies: ["CRdKafka", "KafkaLag"], swiftSettings: swiftSettings),
+        // Line-command driver of KafkaMockCluster for the Python end-to-end tests.
+        .executableTarget(
+            name: "kafka-mock-cluster",
+            dependencies: ["KafkaMockCluster", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        // bench/lag-engine: observe() latency and Kafka requests per evaluation.
+        .executableTarget(
+            name: "lag-engine-bench",
+            dependencies: ["KafkaLag", "KafkaMockCluster", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KafkaClientTests",
+            dependencies: ["KafkaLag", "KafkaMockCluster", "CRdKafka"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
