@@ -3,8 +3,8 @@ import KafkaLag
 /// Reads a source's offsets through one Kafka connection. The registry pools
 /// these per ``ConnectionSettings``; tests substitute fakes.
 public protocol OffsetReader: AnyObject, Sendable {
-    /// One observation of `source`, bounded by `deadline`.
-    func observe(_ source: Source, deadline: ContinuousClock.Instant) async throws(KafkaLagError) -> Observation
+    /// One observation of `source`, bounded by `deadline` (or the reader's own Kafka timeout when nil).
+    func observe(_ source: Source, deadline: ContinuousClock.Instant?) async throws(KafkaLagError) -> Observation
     /// Closes the connection; called once, after the last read through it ended.
     func close() async
 }

@@ -37,7 +37,8 @@ public final class ScalerRegistry: Sendable {
     /// What a read should do, decided under the lock.
     private enum ReadPlan {
         case fresh(ObservationCache.Stored)
-        case wait(Task<Result<ObservationCache.Stored, KafkaLagError>, Never>)
+        /// Wait for a read; `joined` when another caller started it.
+        case wait(Task<Result<ObservationCache.Stored, KafkaLagError>, Never>, joined: Bool)
     }
 
     public let configuration: Configuration
@@ -141,19 +142,20 @@ public final class ScalerRegistry: Sendable {
             case .fresh(let stored):
                 return .fresh(stored)
             case .join(let readID):
-                if let task = state.reads[readID] { return .wait(task) }
-                return .wait(Task { .failure(KafkaLagError(.internalError, "coalesced read \(readID) vanished")) })
+                if let task = state.reads[readID] { return .wait(task, joined: true) }
+                return .wait(Task { .failure(KafkaLagError(.internalError, "coalesced read \(readID) vanished")) }, joined: true)
             case .start(let readID):
                 let task = Task { await self.performRead(source, readID: readID, deadline: deadline) }
                 state.reads[readID] = task
-                return .wait(task)
+                return .wait(task, joined: false)
             }
         }
         switch plan {
         case .fresh(let stored):
             metrics.cacheHits.increment()
             return stored
-        case .wait(let task):
+        case .wait(let task, let joined):
+            if joined { metrics.coalescedWaits.increment() }
             return try await task.value.get()
         }
     }

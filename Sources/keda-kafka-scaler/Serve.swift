@@ -1,18 +1,33 @@
 import ArgumentParser
 import GRPCServerCore
 import GRPCServerNIO
+import KafkaLag
+import KafkaScaler
 import Logging
+import ScalerRegistry
 import ServiceLifecycle
 
-/// `serve`: run the gRPC server until SIGTERM/SIGINT, then drain gracefully and exit 0.
+/// `serve`: run the scaler until SIGTERM/SIGINT, then drain gracefully and exit 0.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the external scaler over gRPC (the default).")
 
-    @Option(help: "Address to bind (env: KKS_HOST) (default: 0.0.0.0)")
+    @Option(help: "Address to bind, gRPC and ops port (env: KKS_HOST) (default: 0.0.0.0)")
     var host: String?
 
     @Option(help: "gRPC port; 0 picks a free one (env: KKS_PORT) (default: 6000)")
     var port: Int?
+
+    @Option(help: "Ops HTTP port (/metrics, /healthz, /readyz, /registry); 0 disables it (env: KKS_OPS_PORT) (default: 8080)")
+    var opsPort: Int?
+
+    @Option(help: "Directory of auth profiles, one subdirectory per profile (env: KKS_AUTH_PROFILES) (default: none)")
+    var authProfiles: String?
+
+    @Option(help: "Seconds an observation of Kafka offsets is reused; 0 disables reuse (env: KKS_LAG_CACHE_TTL) (default: 2)")
+    var lagCacheTtl: Double?
+
+    @Option(help: "Seconds a Kafka read may take; a call's own deadline shortens it (env: KKS_KAFKA_TIMEOUT) (default: 5)")
+    var kafkaTimeout: Double?
 
     @Option(help: "Seconds a graceful shutdown may take (env: KKS_SHUTDOWN_GRACE) (default: 20)")
     var shutdownGrace: Double?
@@ -23,36 +38,52 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "text or json (env: KKS_LOG_FORMAT) (default: text)")
     var logFormat: LogFormat?
 
+    @Option(help: "File holding the bearer token that allows POST /registry/reload from non-loopback clients (env: KKS_ADMIN_TOKEN_FILE) (default: none)")
+    var adminTokenFile: String?
+
     /// The options after flags, environment and defaults were applied.
     private struct Resolved {
         var host: String
         var port: Int
-        var shutdownGrace: Double
+        var opsPort: Int
+        var authProfiles: String?
+        var lagCacheTTL: Duration
+        var kafkaTimeout: Duration
+        var shutdownGrace: Duration
         var logLevel: Logger.Level
         var logFormat: LogFormat
+        var adminTokenFile: String?
     }
 
     private func resolve() throws -> Resolved {
-        let resolved = Resolved(
-            host: try EnvironmentOption.resolve(host, variable: "KKS_HOST", default: "0.0.0.0") { $0 },
-            port: try EnvironmentOption.resolve(port, variable: "KKS_PORT", default: 6000) { Int($0) },
-            shutdownGrace: try EnvironmentOption.resolve(shutdownGrace, variable: "KKS_SHUTDOWN_GRACE", default: 20) {
-                Double($0)
-            },
-            logLevel: try EnvironmentOption.resolve(logLevel, variable: "KKS_LOG_LEVEL", default: .info) {
-                Logger.Level(rawValue: $0)
-            },
-            logFormat: try EnvironmentOption.resolve(logFormat, variable: "KKS_LOG_FORMAT", default: .text) {
-                LogFormat(rawValue: $0)
+        func portValue(_ flag: Int?, _ variable: String, _ fallback: Int) throws -> Int {
+            let value = try EnvironmentOption.resolve(flag, variable: variable, default: fallback) { Int($0) }
+            guard (0...65_535).contains(value) else { throw ValidationError("\(variable.dropFirst(4).lowercased()) \(value) is outside 0...65535") }
+            return value
+        }
+        func seconds(_ flag: Double?, _ variable: String, _ fallback: Double, minimum: Double = 0) throws -> Duration {
+            let value = try EnvironmentOption.resolve(flag, variable: variable, default: fallback) { Double($0) }
+            guard value.isFinite, value >= minimum, value <= 86_400 else {
+                throw ValidationError("\(variable) value \(value) must be a number of seconds from \(minimum) to 86400")
             }
+            return .milliseconds(Int64((value * 1000).rounded()))
+        }
+        func path(_ flag: String?, _ variable: String) throws -> String? {
+            let value = try EnvironmentOption.resolve(flag, variable: variable, default: "") { $0 }
+            return value.isEmpty ? nil : value
+        }
+        return Resolved(
+            host: try EnvironmentOption.resolve(host, variable: "KKS_HOST", default: "0.0.0.0") { $0 },
+            port: try portValue(port, "KKS_PORT", 6000),
+            opsPort: try portValue(opsPort, "KKS_OPS_PORT", 8080),
+            authProfiles: try path(authProfiles, "KKS_AUTH_PROFILES"),
+            lagCacheTTL: try seconds(lagCacheTtl, "KKS_LAG_CACHE_TTL", 2),
+            kafkaTimeout: try seconds(kafkaTimeout, "KKS_KAFKA_TIMEOUT", 5, minimum: 0.1),
+            shutdownGrace: try seconds(shutdownGrace, "KKS_SHUTDOWN_GRACE", 20),
+            logLevel: try EnvironmentOption.resolve(logLevel, variable: "KKS_LOG_LEVEL", default: .info) { Logger.Level(rawValue: $0) },
+            logFormat: try EnvironmentOption.resolve(logFormat, variable: "KKS_LOG_FORMAT", default: .text) { LogFormat(rawValue: $0) },
+            adminTokenFile: try path(adminTokenFile, "KKS_ADMIN_TOKEN_FILE")
         )
-        guard (0...65_535).contains(resolved.port) else {
-            throw ValidationError("port \(resolved.port) is outside 0...65535")
-        }
-        guard resolved.shutdownGrace.isFinite, resolved.shutdownGrace >= 0 else {
-            throw ValidationError("shutdown grace \(resolved.shutdownGrace) must be a non-negative number of seconds")
-        }
-        return resolved
     }
 
     func validate() throws {
@@ -62,23 +93,46 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let options = try resolve()
         options.logFormat.bootstrap(level: options.logLevel)
+        let metrics = MetricsBootstrap.prometheus()
         let logger = Logger(label: "keda-kafka-scaler")
-        let services = ServiceRegistry(reflectionIndex: try ReflectionIndex.embedded())
-        let grace = Duration.milliseconds(Int64(options.shutdownGrace * 1000))
+
+        var kafka = KafkaClientConfiguration.defaults
+        kafka.kafkaTimeout = options.kafkaTimeout
+        var registryConfiguration = ScalerRegistry.Configuration.defaults
+        registryConfiguration.lagCacheTTL = options.lagCacheTTL
+        registryConfiguration.kafkaTimeout = options.kafkaTimeout
+        let resolver = TriggerResolver(directory: AuthProfileDirectory(root: options.authProfiles))
+        let registry = ScalerRegistry(
+            configuration: registryConfiguration,
+            readers: LibrdkafkaReaders(configuration: kafka, logger: Logger(label: "keda-kafka-scaler.kafka")),
+            resolver: resolver,
+            clock: SystemRegistryClock(),
+            logger: Logger(label: "keda-kafka-scaler.registry")
+        )
+
+        var services = ServiceRegistry(reflectionIndex: try ReflectionIndex.embedded())
+        services.register(ExternalScalerService(registry: registry, resolver: resolver))
         let server = GRPCServer(
-            configuration: GRPCServerConfiguration(host: options.host, port: options.port, shutdownGrace: grace),
+            configuration: GRPCServerConfiguration(host: options.host, port: options.port, shutdownGrace: options.shutdownGrace),
             services: services,
             logger: Logger(label: "keda-kafka-scaler.grpc")
         )
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "grpc-server")
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
+
+        // Started in this order, shut down in reverse: the gRPC server drains first,
+        // then Kafka handles close, and the ops port answers (/readyz 503) until the end.
+        var group: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if options.opsPort != 0 {
+            let ops = OpsServer(
+                configuration: .init(host: options.host, port: options.opsPort, adminTokenFile: options.adminTokenFile),
+                registry: registry, health: services.health, metrics: metrics, logger: Logger(label: "keda-kafka-scaler.ops")
             )
-        )
-        try await group.run()
+            group.append(.init(service: ops, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "ops-server"))
+        }
+        group.append(.init(service: RegistryMaintenance(registry: registry), successTerminationBehavior: .gracefullyShutdownGroup,
+                           serviceName: "registry-maintenance"))
+        group.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "grpc-server"))
+        var configuration = ServiceGroupConfiguration(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = options.shutdownGrace + .seconds(2)
+        try await ServiceGroup(configuration: configuration).run()
     }
 }

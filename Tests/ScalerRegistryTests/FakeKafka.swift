@@ -40,7 +40,7 @@ final class FakeKafka: OffsetReaderFactory, SourceResolver {
         let kafka: FakeKafka
         init(kafka: FakeKafka) { self.kafka = kafka }
 
-        func observe(_ source: Source, deadline: ContinuousClock.Instant) async throws(KafkaLagError) -> Observation {
+        func observe(_ source: Source, deadline: ContinuousClock.Instant?) async throws(KafkaLagError) -> Observation {
             let (answer, delay) = kafka.state.withLock { state in
                 state.reads += 1
                 return (state.answers[source.connection.bootstrapServers[0]], state.delay)
