@@ -28,7 +28,11 @@ let package = Package(
         // Trigger metadata → Source + ScalingParameters, lag math, the librdkafka client.
         .target(
             name: "KafkaLag",
-            dependencies: ["CRdKafka", "CCrypto", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CRdKafka", "CCrypto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

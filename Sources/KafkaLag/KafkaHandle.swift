@@ -27,6 +27,8 @@ final class KafkaHandle: @unchecked Sendable {
         /// The last connection-level problem since the last success, if any.
         var connectionProblem: KafkaLagError?
         var statisticsWaiters: [CheckedContinuation<KafkaStatistics?, Never>] = []
+        /// Requests by API at the previous statistics snapshot, to count the difference.
+        var reportedRequests: [String: Int] = [:]
     }
 
     /// Creates the handle. `rd_kafka_new` takes the conf only on success, so it is destroyed here on failure.
@@ -145,10 +147,15 @@ final class KafkaHandle: @unchecked Sendable {
                 }
             case RD_KAFKA_EVENT_STATS:
                 guard let json = rd_kafka_event_stats(event), let statistics = KafkaStatistics(json: String(cString: json)) else { break }
-                let waiters = events.withLock { state in
-                    defer { state.statisticsWaiters = [] }
-                    return state.statisticsWaiters
+                let requests = statistics.requests
+                let (waiters, previous) = events.withLock { state in
+                    defer {
+                        state.statisticsWaiters = []
+                        state.reportedRequests = requests
+                    }
+                    return (state.statisticsWaiters, state.reportedRequests)
                 }
+                KafkaRequestMetrics.count(requests, since: previous)
                 for waiter in waiters { waiter.resume(returning: statistics) }
             default:
                 break

@@ -7,7 +7,11 @@ public struct LibrdkafkaReaders: OffsetReaderFactory {
     private let configuration: KafkaClientConfiguration
     private let logger: Logger
 
-    public init(configuration: KafkaClientConfiguration, logger: Logger) {
+    /// Clients use `configuration`, with librdkafka statistics every
+    /// `statisticsInterval` (they feed `kafka_scaler_kafka_requests_total`).
+    public init(configuration: KafkaClientConfiguration, statisticsInterval: Duration = .seconds(15), logger: Logger) {
+        var configuration = configuration
+        configuration.statisticsInterval = statisticsInterval
         self.configuration = configuration
         self.logger = logger
     }
