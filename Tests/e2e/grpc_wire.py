@@ -72,13 +72,13 @@ def split_messages(body):
     return messages
 
 
-def grpc_request_headers(path, authority, extra=(), **overrides):
+def grpc_request_headers(path, default_authority, extra=(), **overrides):
     """The headers a real gRPC client sends; `overrides` replace or (with None) drop one."""
     base = {
         ":method": "POST",
         ":scheme": "http",
         ":path": path,
-        ":authority": authority,
+        ":authority": default_authority,
         "content-type": "application/grpc",
         "te": "trailers",
         "user-agent": "kks-e2e/1",
