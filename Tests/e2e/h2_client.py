@@ -234,6 +234,7 @@ class H2Conn:
         """
         step = chunk or self.conn.max_outbound_frame_size
         offset = 0
+        deadline = time.monotonic() + 3 * self.timeout
         while True:
             result = self.streams[stream_id]
             if result.reset_code is not None or self.closed:
@@ -242,6 +243,8 @@ class H2Conn:
             if piece_len > 0:
                 window = self.conn.local_flow_control_window(stream_id)
                 if window <= 0:
+                    if time.monotonic() > deadline:
+                        raise AssertionError(f"flow-control window of stream {stream_id} stayed shut")
                     self.receive_once(0.5)
                     continue
                 piece_len = min(piece_len, window)

@@ -36,20 +36,16 @@ def assert_new_connection_serving(server):
 
 # -- H1 / H3: non-gRPC requests get a real HTTP answer -----------------------------------
 
-def test_method_get_is_405_with_body(conn):
-    result = conn.call(body=None, method="GET")
-    assert result.http_status == 405, result.describe()
+@pytest.mark.parametrize("body,overrides,status", [
+    (None, {"method": "GET"}, 405),
+    (CHECK_BODY, {"content_type": "application/json"}, 415),
+    (CHECK_BODY, {"content_type": "text/plain"}, 415),
+], ids=["GET->405", "application/json->415", "text/plain->415"])
+def test_non_grpc_request_gets_http_error_with_body(conn, body, overrides, status):
+    result = conn.call(body=body, **overrides)
+    assert result.http_status == status, result.describe()
     assert result.ended and result.reset_code in (None, NO_ERROR), result.describe()
-    assert len(result.data) > 0, "405 without a body: " + result.describe()
-    assert result.grpc_status is None
-    conn.assert_serving()
-
-
-def test_content_type_json_is_415_with_body(conn):
-    result = conn.call(body=CHECK_BODY, content_type="application/json")
-    assert result.http_status == 415, result.describe()
-    assert result.ended and result.reset_code in (None, NO_ERROR), result.describe()
-    assert len(result.data) > 0, "415 without a body: " + result.describe()
+    assert len(result.data) > 0, f"{status} without a body: " + result.describe()
     assert result.grpc_status is None
     conn.assert_serving()
 
