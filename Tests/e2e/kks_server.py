@@ -105,10 +105,11 @@ class ServerProcess:
             self.proc.wait(5)
 
     def stop(self):
-        """SIGTERM, then SIGKILL after the grace; returns (exit status, seconds taken)."""
+        """SIGTERM (unless already sent), SIGKILL after the grace; returns (exit status, seconds since SIGTERM)."""
         if self.proc.poll() is not None:
             return self.proc.returncode, 0.0
-        self.sigterm()
+        if self.sigterm_at is None:
+            self.sigterm()
         code = self.wait_exit(self.shutdown_grace + STOP_TIMEOUT)
         elapsed = time.monotonic() - self.sigterm_at
         if code is None:
