@@ -29,5 +29,58 @@ let package = Package(
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // gRPC protocol logic: framing, call state machine, status, service API, health, reflection. No sockets.
+        .target(
+            name: "GRPCServerCore",
+            dependencies: [
+                "CKedaProto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // One nghttp2 server session per connection, driven by SwiftNIO; listener and GOAWAY drain.
+        .target(
+            name: "GRPCServerNIO",
+            dependencies: [
+                "GRPCServerCore",
+                "CNghttp2",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "keda-kafka-scaler",
+            dependencies: [
+                "GRPCServerNIO",
+                "GRPCServerCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GRPCServerCoreTests",
+            dependencies: ["GRPCServerCore", "CKedaProto"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GRPCServerNIOTests",
+            dependencies: [
+                "GRPCServerNIO",
+                "GRPCServerCore",
+                "CNghttp2",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -1,0 +1,503 @@
+import GRPCServerCore
+import Logging
+import NIOCore
+
+/// Drives one connection: bytes from the socket go into the nghttp2 session, gRPC calls run
+/// against the router, and everything nghttp2 produces in one read batch goes out as one
+/// write and one flush. Runs entirely on the channel's event loop; synchronous unary
+/// handlers are answered without any task.
+final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDelegate {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum Event {
+        /// Headers were accepted: start the deadline timer.
+        case started
+        /// The state machine asked for this.
+        case action(ServerCallStateMachine.Action)
+    }
+
+    private enum ShutdownState {
+        case running
+        case noticeSent
+        case goAwaySent
+    }
+
+    private let router: RPCRouter
+    private let settings: GRPCServerConfiguration.HTTP2
+    private let connections: ConnectionRegistry
+    private var logger: Logger
+    private var session: HTTP2ServerSession?
+    private var context: ChannelHandlerContext?
+    private var loopBound: NIOLoopBound<GRPCConnectionHandler>?
+    private var calls: [Int32: ServerCall] = [:]
+    private var events: [(ServerCall, Event)] = []
+    private var hasUnflushedWrites = false
+    private var isReading = false
+    private var isClosing = false
+    private var shutdownState = ShutdownState.running
+    private var peer = "unknown"
+
+    init(router: RPCRouter, settings: GRPCServerConfiguration.HTTP2, connections: ConnectionRegistry, logger: Logger) {
+        self.router = router
+        self.settings = settings
+        self.connections = connections
+        self.logger = logger
+    }
+
+    // MARK: - Channel events
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.context = context
+        peer = context.channel.remoteAddress?.description ?? "unknown"
+        logger[metadataKey: "grpc.peer"] = "\(peer)"
+        session = HTTP2ServerSession(delegate: self, settings: settings)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        loopBound = bound
+        if let goAwayDelay = connections.add(ObjectIdentifier(self), bound) {
+            beginGracefulShutdown(goAwayDelay: goAwayDelay)
+        }
+        flushNow()
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let session, !isClosing else { return }
+        isReading = true
+        do {
+            try session.feed(unwrapInboundIn(data))
+        } catch {
+            logger.debug(
+                "closing HTTP/2 connection after a session error",
+                metadata: ["h2.error": "\(error)", "h2.bad_preface": "\(error.isBadClientMagic)"]
+            )
+            processEvents()
+            writeOutput()
+            close()
+            return
+        }
+        processEvents()
+        writeOutput()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        isReading = false
+        flushWrites()
+        closeIfFinished()
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        for call in calls.values {
+            call.isClosed = true
+            if !call.machine.isFinished { record(call, code: .cancelled) }
+            call.cancelHandler()
+        }
+        calls.removeAll()
+        events.removeAll()
+        session = nil
+        loopBound = nil
+        self.context = nil
+        connections.remove(ObjectIdentifier(self))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("connection error", metadata: ["error": "\(error)"])
+        close()
+    }
+
+    // MARK: - Shutdown (called through ConnectionRegistry)
+
+    /// First GOAWAY now, the final one after `goAwayDelay`; long-lived streams then end UNAVAILABLE.
+    func beginGracefulShutdown(goAwayDelay: Duration) {
+        guard shutdownState == .running, let session, let context else { return }
+        shutdownState = .noticeSent
+        session.submitShutdownNotice()
+        flushNow()
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .nanoseconds(goAwayDelay.nanoseconds)) {
+            bound.value.sendFinalGoAway()
+        }
+    }
+
+    /// Closes the connection at once (the shutdown grace ran out, or the server was cancelled).
+    func forceClose() {
+        close()
+    }
+
+    private func sendFinalGoAway() {
+        guard shutdownState == .noticeSent, let session else { return }
+        shutdownState = .goAwaySent
+        session.submitFinalGoAway()
+        let shuttingDown = RPCError(code: .unavailable, message: "server shutting down")
+        for call in calls.values.sorted(by: { $0.streamID < $1.streamID })
+        where call.machine.head?.route.method.kind == .serverStreaming {
+            finish(call, shuttingDown)
+        }
+        flushNow()
+    }
+
+    // MARK: - Output
+
+    /// Moves everything nghttp2 wants to send into one channel write (not flushed).
+    private func writeOutput() {
+        guard let session, let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 0)
+        let healthy = session.drain(into: &buffer)
+        if buffer.readableBytes > 0 {
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            hasUnflushedWrites = true
+        }
+        if !healthy { close() }
+    }
+
+    private func flushWrites() {
+        guard hasUnflushedWrites, let context else { return }
+        hasUnflushedWrites = false
+        context.flush()
+    }
+
+    /// Sends what is pending now (work completed outside a read batch); inside a read batch
+    /// the flush waits for channelReadComplete.
+    private func flushNow() {
+        writeOutput()
+        guard !isReading else { return }
+        flushWrites()
+        closeIfFinished()
+    }
+
+    private func closeIfFinished() {
+        guard let session, !session.isActive else { return }
+        close()
+    }
+
+    private func close() {
+        guard !isClosing, let context else { return }
+        isClosing = true
+        let channel = context.channel
+        let flushed = context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0)))
+        flushed.whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    // MARK: - HTTP2ServerSessionDelegate (inside nghttp2 callbacks: record and queue only)
+
+    func sessionDidBeginStream(_ streamID: Int32) {
+        calls[streamID] = ServerCall(
+            streamID: streamID,
+            machine: ServerCallStateMachine(
+                maximumHeaderListSize: settings.maxHeaderListSize,
+                maximumMessageLength: settings.maxReceiveMessageLength
+            ),
+            startNanoseconds: NIODeadline.now().uptimeNanoseconds
+        )
+    }
+
+    func sessionDidReceiveHeader(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        calls[streamID]?.machine.receiveHeader(name: name, value: value)
+    }
+
+    func sessionDidReceiveHeaders(_ streamID: Int32, endStream: Bool) {
+        guard let call = calls[streamID] else { return }
+        enqueue(call, call.machine.receiveEndOfHeaders(router: router))
+        if call.machine.head != nil, !call.machine.isFinished {
+            events.append((call, .started))
+        }
+        if endStream {
+            enqueue(call, call.machine.receiveEndOfStream())
+        }
+    }
+
+    func sessionDidReceiveData(_ streamID: Int32, _ bytes: UnsafeRawBufferPointer) {
+        guard let call = calls[streamID] else { return }
+        enqueue(call, call.machine.receiveData(bytes))
+    }
+
+    func sessionDidReceiveEndOfStream(_ streamID: Int32) {
+        guard let call = calls[streamID] else { return }
+        enqueue(call, call.machine.receiveEndOfStream())
+    }
+
+    func sessionDidSendEndOfStream(_ streamID: Int32) {
+        guard let session, calls[streamID] != nil, !session.isRemoteClosed(streamID) else { return }
+        session.reset(streamID, errorCode: 0)
+    }
+
+    func sessionDidCloseStream(_ streamID: Int32, errorCode: UInt32) {
+        guard let call = calls.removeValue(forKey: streamID) else { return }
+        call.isClosed = true
+        if !call.machine.isFinished {
+            record(call, code: .cancelled)
+            logger.debug(
+                "call cancelled by the client",
+                metadata: ["grpc.method": "\(call.machine.head?.route.fullMethodName ?? "unknown")", "h2.error_code": "\(errorCode)"]
+            )
+        }
+        call.cancelHandler()
+    }
+
+    func sessionRead(_ streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2ServerSession.BodyRead {
+        calls[streamID]?.read(into: buffer) ?? .dataThenEnd(count: 0)
+    }
+
+    private func enqueue(_ call: ServerCall, _ action: ServerCallStateMachine.Action) {
+        if case .none = action { return }
+        events.append((call, .action(action)))
+    }
+
+    // MARK: - Calls (outside callbacks)
+
+    private func processEvents() {
+        var index = 0
+        while index < events.count {
+            let (call, event) = events[index]
+            index += 1
+            guard !call.isClosed else { continue }
+            switch event {
+            case .started:
+                startDeadline(call)
+            case .action(let action):
+                perform(action, on: call)
+            }
+        }
+        events.removeAll(keepingCapacity: true)
+    }
+
+    private func perform(_ action: ServerCallStateMachine.Action, on call: ServerCall) {
+        switch action {
+        case .none:
+            break
+        case .rejectHTTP(let status, let body):
+            let bytes = Array(body.utf8)
+            call.append(raw: bytes)
+            call.end(with: .endStream)
+            session?.submitResponse(call.streamID, headers: GRPCHeaderBlocks.plainHTTP(status: status, bodyLength: bytes.count), body: true)
+        case .finish(let finish):
+            complete(call, finish)
+        case .dispatchUnary(let message):
+            runUnary(call, message)
+        case .dispatchServerStreaming(let message):
+            startServerStreaming(call, message)
+        case .dispatchMessages(let messages):
+            runBidirectional(call, messages)
+        case .finishAfterResponses:
+            finish(call, nil)
+        }
+    }
+
+    private func startDeadline(_ call: ServerCall) {
+        guard let timeout = call.machine.head?.timeout, let context else { return }
+        call.deadline = ContinuousClock.now.advanced(by: timeout)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let streamID = call.streamID
+        call.deadlineTimer = context.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+            bound.value.deadlineExpired(streamID)
+        }
+    }
+
+    private func deadlineExpired(_ streamID: Int32) {
+        guard let call = calls[streamID] else { return }
+        finish(call, RPCError(code: .deadlineExceeded, message: "deadline exceeded"))
+        flushNow()
+    }
+
+    private func makeContext(_ call: ServerCall, route: RPCRoute) -> ServerContext {
+        var callLogger = logger
+        callLogger[metadataKey: "grpc.method"] = "\(route.fullMethodName)"
+        return ServerContext(
+            method: route.fullMethodName,
+            deadline: call.deadline,
+            peer: peer,
+            logger: callLogger,
+            cancellation: call.cancellation
+        )
+    }
+
+    private func runUnary(_ call: ServerCall, _ message: [UInt8]) {
+        guard let route = call.machine.head?.route, case .unary(let handler) = route.method.handler,
+            let bound = loopBound
+        else { return }
+        let context = makeContext(call, route: route)
+        switch message.withUnsafeBytes({ handler($0, context) }) {
+        case .response(let response):
+            respond(call, messages: [response], finishing: true)
+        case .failure(let error):
+            finish(call, error)
+        case .async(let work):
+            let streamID = call.streamID
+            call.task = Task {
+                let result: Result<[UInt8], RPCError>
+                do {
+                    result = .success(try await work())
+                } catch {
+                    result = .failure(RPCError(wrapping: error))
+                }
+                bound.execute { handler in handler.completeUnary(streamID, result) }
+            }
+        }
+    }
+
+    private func completeUnary(_ streamID: Int32, _ result: Result<[UInt8], RPCError>) {
+        guard let call = calls[streamID], !call.machine.isFinished else { return }
+        call.task = nil
+        switch result {
+        case .success(let response): respond(call, messages: [response], finishing: true)
+        case .failure(let error): finish(call, error)
+        }
+        flushNow()
+    }
+
+    private func startServerStreaming(_ call: ServerCall, _ message: [UInt8]) {
+        guard let route = call.machine.head?.route, case .serverStreaming(let start) = route.method.handler,
+            let bound = loopBound
+        else { return }
+        let streamID = call.streamID
+        let sink = StreamSink(connection: bound, streamID: streamID)
+        let context = makeContext(call, route: route)
+        let started = message.withUnsafeBytes { bytes in
+            Result { () throws(RPCError) in try start(bytes, context, sink) }
+        }
+        let work: @Sendable () async throws -> Void
+        switch started {
+        case .success(let body):
+            work = body
+        case .failure(let error):
+            finish(call, error)
+            return
+        }
+        respond(call, messages: [], finishing: false)
+        call.task = Task {
+            let failure: RPCError?
+            do {
+                try await work()
+                failure = nil
+            } catch {
+                failure = RPCError(wrapping: error)
+            }
+            bound.execute { handler in handler.completeStreaming(streamID, failure) }
+        }
+    }
+
+    private func completeStreaming(_ streamID: Int32, _ error: RPCError?) {
+        guard let call = calls[streamID], !call.machine.isFinished else { return }
+        call.task = nil
+        finish(call, error)
+        flushNow()
+    }
+
+    /// A server-streaming handler's message, delivered on the event loop.
+    fileprivate func deliverStreamMessage(_ streamID: Int32, _ message: [UInt8]) {
+        guard let call = calls[streamID], !call.machine.isFinished else { return }
+        call.appendCoalescing(message: message)
+        resumeIfDeferred(call)
+        flushNow()
+    }
+
+    private func runBidirectional(_ call: ServerCall, _ messages: [[UInt8]]) {
+        guard let route = call.machine.head?.route, case .bidirectional(let handler) = route.method.handler else { return }
+        let context = makeContext(call, route: route)
+        var responses: [[UInt8]] = []
+        for message in messages {
+            let answered = message.withUnsafeBytes { bytes in
+                Result { () throws(RPCError) in try handler(bytes, context) }
+            }
+            switch answered {
+            case .success(let answers):
+                responses += answers
+            case .failure(let error):
+                if !responses.isEmpty { respond(call, messages: responses, finishing: false) }
+                finish(call, error)
+                return
+            }
+        }
+        respond(call, messages: responses, finishing: false)
+    }
+
+    /// Sends response messages (HEADERS first if needed), optionally ending with OK.
+    private func respond(_ call: ServerCall, messages: [[UInt8]], finishing: Bool) {
+        guard !call.machine.isFinished else { return }
+        if call.machine.startResponse() {
+            session?.submitResponse(call.streamID, headers: GRPCHeaderBlocks.response, body: true)
+        }
+        call.append(messages: messages)
+        if finishing {
+            finish(call, nil)
+        } else {
+            resumeIfDeferred(call)
+        }
+    }
+
+    /// Ends a call with OK (nil) or an error, unless it already ended.
+    private func finish(_ call: ServerCall, _ error: RPCError?) {
+        guard !call.isClosed, let finish = call.machine.finish(error) else { return }
+        complete(call, finish)
+    }
+
+    private func complete(_ call: ServerCall, _ finish: ServerCallStateMachine.Finish) {
+        record(call, code: finish.code)
+        if finish.code != .ok {
+            logger.debug(
+                "call failed",
+                metadata: [
+                    "grpc.method": "\(call.machine.head?.route.fullMethodName ?? "unknown")",
+                    "grpc.status": "\(finish.code)", "grpc.message": "\(finish.error?.message ?? "")",
+                ]
+            )
+        }
+        call.cancelHandler()
+        if finish.trailersOnly {
+            let block = GRPCHeaderBlocks.status(
+                code: finish.code.rawValue,
+                message: finish.error?.message ?? "",
+                trailersOnly: true
+            )
+            session?.submitResponse(call.streamID, headers: block, body: false)
+        } else {
+            let trailers =
+                finish.error.map { GRPCHeaderBlocks.status(code: $0.code.rawValue, message: $0.message, trailersOnly: false) }
+                ?? GRPCHeaderBlocks.okTrailers
+            call.end(with: .trailers(trailers))
+            resumeIfDeferred(call)
+        }
+    }
+
+    private func resumeIfDeferred(_ call: ServerCall) {
+        if call.takeDeferred() { session?.resume(call.streamID) }
+    }
+
+    private func record(_ call: ServerCall, code: StatusCode) {
+        let metrics = call.machine.head?.route.metrics ?? router.unknownMethodMetrics
+        let elapsed = NIODeadline.now().uptimeNanoseconds &- call.startNanoseconds
+        metrics.record(code: code, durationNanoseconds: Int64(truncatingIfNeeded: elapsed))
+    }
+}
+
+/// Carries a server-streaming handler's messages back to its connection's event loop.
+private struct StreamSink: ServerStreamSink {
+    let connection: NIOLoopBound<GRPCConnectionHandler>
+    let streamID: Int32
+
+    func send(_ message: [UInt8]) {
+        let streamID = self.streamID
+        connection.execute { handler in handler.deliverStreamMessage(streamID, message) }
+    }
+}
+
+extension NIOLoopBound where Value == GRPCConnectionHandler {
+    /// Runs `body` with the handler on its event loop (from any thread).
+    func execute(_ body: @escaping @Sendable (GRPCConnectionHandler) -> Void) {
+        let bound = self
+        eventLoop.execute { body(bound.value) }
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds, clamped to Int64.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (sum, overflow2) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        return overflow2 ? .max : sum
+    }
+}

@@ -1,0 +1,148 @@
+public import GRPCServerCore
+public import Logging
+public import NIOCore
+import NIOPosix
+public import ServiceLifecycle
+import Synchronization
+
+/// The gRPC server as a swift-service-lifecycle `Service`: it binds, serves every
+/// connection on an event loop, and on graceful shutdown drains in the order gRPC clients
+/// and Kubernetes expect (health NOT_SERVING, GOAWAY notice, final GOAWAY about a second
+/// later, unary calls finish, long-lived streams end UNAVAILABLE), all within the grace.
+public final class GRPCServer: Service, Sendable {
+    private enum Binding {
+        case waiting([CheckedContinuation<SocketAddress, any Error>])
+        case bound(SocketAddress)
+        case failed(any Error)
+    }
+
+    private let configuration: GRPCServerConfiguration
+    private let router: RPCRouter
+    private let health: HealthStatusRegistry
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let connections = ConnectionRegistry()
+    private let binding = Mutex(Binding.waiting([]))
+
+    /// Serves `services` (plus Health and reflection) as `configuration` says.
+    public init(
+        configuration: GRPCServerConfiguration,
+        services: ServiceRegistry,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        router = services.makeRouter()
+        health = services.health
+        self.group = group
+        self.logger = logger
+    }
+
+    /// The bound address, once `run()` has bound (port 0 resolves to the chosen port).
+    public var listeningAddress: SocketAddress {
+        get async throws {
+            try await withCheckedThrowingContinuation { continuation in
+                let result: Result<SocketAddress, any Error>? = binding.withLock { binding in
+                    switch binding {
+                    case .waiting(let waiters):
+                        binding = .waiting(waiters + [continuation])
+                        return nil
+                    case .bound(let address):
+                        return .success(address)
+                    case .failed(let error):
+                        return .failure(error)
+                    }
+                }
+                if let result { continuation.resume(with: result) }
+            }
+        }
+    }
+
+    /// The number of open client connections.
+    public var connectionCount: Int { connections.count }
+
+    /// Binds and serves until graceful shutdown completes or the task is cancelled.
+    public func run() async throws {
+        let serverChannel: any Channel
+        do {
+            serverChannel = try await bind()
+        } catch {
+            resolveBinding(.failure(error))
+            throw error
+        }
+        let address = serverChannel.localAddress
+        logger.info(
+            "gRPC server listening",
+            metadata: [
+                "grpc.host": "\(configuration.host)",
+                "grpc.port": "\(address?.port ?? configuration.port)",
+            ]
+        )
+        if let address { resolveBinding(.success(address)) }
+        let graceTimer = Mutex<Scheduled<Void>?>(nil)
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                try? await serverChannel.closeFuture.get()
+                await connections.waitUntilEmpty()
+            } onGracefulShutdown: {
+                graceTimer.withLock { $0 = self.beginShutdown(serverChannel) }
+            }
+        } onCancel: {
+            serverChannel.close(promise: nil)
+            self.connections.closeAll()
+        }
+        graceTimer.withLock { $0?.cancel() }
+        logger.info("gRPC server stopped")
+    }
+
+    private func bind() async throws -> any Channel {
+        let router = self.router
+        let settings = configuration.http2
+        let connections = self.connections
+        let logger = self.logger
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        GRPCConnectionHandler(router: router, settings: settings, connections: connections, logger: logger)
+                    )
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+    }
+
+    /// Starts the drain and returns the timer that force-closes whatever is left at the grace.
+    private func beginShutdown(_ serverChannel: any Channel) -> Scheduled<Void> {
+        logger.info(
+            "gRPC server draining",
+            metadata: ["grpc.connections": "\(connections.count)", "grpc.shutdown_grace": "\(configuration.shutdownGrace)"]
+        )
+        health.enterShutdown()
+        serverChannel.close(promise: nil)
+        connections.beginGracefulShutdown(goAwayDelay: configuration.goAwayDelay)
+        let connections = self.connections
+        let logger = self.logger
+        return group.next().scheduleTask(in: .nanoseconds(configuration.shutdownGrace.nanoseconds)) {
+            if connections.count > 0 {
+                logger.warning("shutdown grace ran out; closing connections", metadata: ["grpc.connections": "\(connections.count)"])
+            }
+            connections.closeAll()
+        }
+    }
+
+    private func resolveBinding(_ result: Result<SocketAddress, any Error>) {
+        let waiters: [CheckedContinuation<SocketAddress, any Error>] = binding.withLock { binding in
+            guard case .waiting(let waiters) = binding else { return [] }
+            switch result {
+            case .success(let address): binding = .bound(address)
+            case .failure(let error): binding = .failed(error)
+            }
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(with: result) }
+    }
+}

@@ -1,0 +1,65 @@
+/// How the gRPC server listens, limits calls and shuts down.
+public struct GRPCServerConfiguration: Sendable, Hashable {
+    /// HTTP/2 settings and limits of each connection.
+    public struct HTTP2: Sendable, Hashable {
+        /// `SETTINGS_MAX_CONCURRENT_STREAMS`: KEDA multiplexes every ScaledObject's streams on
+        /// one connection, so keep this ≥ 1000.
+        public var maxConcurrentStreams: UInt32
+        /// `SETTINGS_INITIAL_WINDOW_SIZE`, the per-stream receive window.
+        public var initialWindowSize: UInt32
+        /// The connection receive window (SETTINGS cannot raise it; a WINDOW_UPDATE does).
+        public var connectionWindowSize: Int32
+        /// `SETTINGS_MAX_HEADER_LIST_SIZE`, advertised and enforced per request.
+        public var maxHeaderListSize: Int
+        /// The largest request message (judged from the length prefix).
+        public var maxReceiveMessageLength: Int
+        /// RST_STREAM frames a client may send in a burst before the connection is torn down
+        /// (rapid-reset protection).
+        public var streamResetBurst: UInt64
+        /// RST_STREAM frames per second refilled into that burst.
+        public var streamResetRate: UInt64
+
+        /// 1000 streams, 1 MiB stream and 16 MiB connection windows, 16 KiB headers, 4 MiB
+        /// messages, a 1000-reset burst refilled at 33/s (nghttp2's own defaults).
+        public static var defaults: Self {
+            HTTP2(
+                maxConcurrentStreams: 1000,
+                initialWindowSize: 1 << 20,
+                connectionWindowSize: 1 << 24,
+                maxHeaderListSize: 16_384,
+                maxReceiveMessageLength: 4 * 1024 * 1024,
+                streamResetBurst: 1000,
+                streamResetRate: 33
+            )
+        }
+    }
+
+    /// The address to bind.
+    public var host: String
+    /// The port to bind; 0 picks a free one (logged once bound).
+    public var port: Int
+    /// The connection limits.
+    public var http2: HTTP2
+    /// The delay between the first GOAWAY (shutdown notice) and the final one.
+    public var goAwayDelay: Duration
+    /// The bound on the whole graceful shutdown; connections still open then are closed.
+    public var shutdownGrace: Duration
+
+    /// Binds `host:port` with default limits.
+    public init(
+        host: String,
+        port: Int,
+        http2: HTTP2 = .defaults,
+        goAwayDelay: Duration = .seconds(1),
+        shutdownGrace: Duration = .seconds(20)
+    ) {
+        self.host = host
+        self.port = port
+        self.http2 = http2
+        self.goAwayDelay = goAwayDelay
+        self.shutdownGrace = shutdownGrace
+    }
+
+    /// `0.0.0.0:6000`, the default HTTP/2 limits, a 1 s GOAWAY gap and a 20 s shutdown grace.
+    public static var defaults: Self { GRPCServerConfiguration(host: "0.0.0.0", port: 6000) }
+}
