@@ -4,16 +4,21 @@ import time
 
 import grpc
 import pytest
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
 import grpc_wire
 from grpc_clients import NOT_SERVING, SERVICE_UNKNOWN, SERVING, channel, check, health_stub, watch
 from h2_client import H2Conn
 
 
-@pytest.mark.parametrize("service", ["", "externalscaler.ExternalScaler"])
-def test_check_registered_service_is_serving(server, service):
+def test_whole_server_and_every_listed_service_are_serving(server):
+    """"" and every service reflection lists (the registered ones) answer SERVING."""
     with channel(server.target) as ch:
-        assert check(health_stub(ch), service) == SERVING
+        listed = ProtoReflectionDescriptorDatabase(ch).get_services()
+        assert "grpc.health.v1.Health" in listed
+        stub = health_stub(ch)
+        assert {service: check(stub, service) for service in ["", *listed]} == \
+            {service: SERVING for service in ["", *listed]}
 
 
 @pytest.mark.parametrize("service", ["no.such.Service", "grpc.health.v1.health", "externalscaler.ExternalScaler/IsActive"])
@@ -89,7 +94,7 @@ def test_sigterm_pushes_not_serving_to_watchers_then_unavailable(fresh_server):
     with channel(fresh_server.target) as ch:
         stub = health_stub(ch)
         calls = {service: watch(stub, service, timeout=fresh_server.shutdown_grace + 5)
-                 for service in ("", "externalscaler.ExternalScaler")}
+                 for service in ("", "grpc.health.v1.Health")}
         for call in calls.values():
             assert next(call).status == SERVING
         fresh_server.sigterm()
