@@ -6,17 +6,20 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+import grpc_wire
 from grpc_clients import SERVING, channel, check, health_stub
+from h2_client import H2Conn, assert_ok_response
 
 PROBES = 200
+KUBE_PROBE_AGENT = "kube-probe/1.31 grpc-go/1.33.3"
 
 
 def open_fds(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
-def probe(target):
-    """What kubelet's gRPC probe does: dial, Check("") within 1 s, close."""
+def grpcio_probe(target):
+    """Dial with a channel of its own, Check("") within 1 s, close."""
     ch = grpc.insecure_channel(target, options=[
         ("grpc.use_local_subchannel_pool", 1),
         ("grpc.primary_user_agent", "kube-probe/1.31"),
@@ -29,15 +32,37 @@ def probe(target):
         ch.close()
 
 
+def tcp_probe(server):
+    """What kubelet puts on the wire: a new TCP connection, Check with grpc-timeout ~1 s, close."""
+    with H2Conn(server.host, server.port, timeout=1.0) as conn:
+        result = conn.call(body=grpc_wire.frame(grpc_wire.health_request("")),
+                           grpc_timeout="999390u", user_agent=KUBE_PROBE_AGENT)
+        assert_ok_response(result, [grpc_wire.health_response(grpc_wire.SERVING)])
+
+
+def assert_fds_settle(server, before):
+    """Closed connections are released: the server's fd count comes back down."""
+    deadline = time.monotonic() + 5
+    while open_fds(server.proc.pid) > before + 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert open_fds(server.proc.pid) <= before + 2, \
+        f"server holds {open_fds(server.proc.pid)} fds after the probes closed, {before} before"
+
+
 @pytest.mark.slow
-def test_200_probes_each_on_a_new_connection(server):
+def test_200_grpcio_probes_each_with_a_new_channel(server):
     fds_before = open_fds(server.proc.pid)
-    statuses = [probe(server.target) for _ in range(PROBES)]
-    assert statuses == [SERVING] * PROBES
+    assert [grpcio_probe(server.target) for _ in range(PROBES)] == [SERVING] * PROBES
     with channel(server.target) as ch:
         assert check(health_stub(ch)) == SERVING
-    deadline = time.monotonic() + 5
-    while open_fds(server.proc.pid) > fds_before + 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert open_fds(server.proc.pid) <= fds_before + 2, \
-        f"server holds {open_fds(server.proc.pid)} fds after the probes closed, {fds_before} before"
+    assert_fds_settle(server, fds_before)
+
+
+@pytest.mark.slow
+def test_200_probes_each_on_a_new_tcp_connection(server):
+    fds_before = open_fds(server.proc.pid)
+    for _ in range(PROBES):
+        tcp_probe(server)
+    with H2Conn(server.host, server.port) as conn:
+        conn.assert_serving()
+    assert_fds_settle(server, fds_before)
