@@ -78,6 +78,17 @@ class ServerProcess:
                     raise RuntimeError(f"server did not log 'gRPC server listening' within {START_TIMEOUT}s:\n{self.log_text()}")
                 self._lines.wait(min(remaining, 0.2))
 
+    def open_fds(self):
+        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+
+    def assert_fds_settle(self, before, slack=2, timeout=5.0):
+        """Closed connections are released: the fd count comes back to `before` (+ slack)."""
+        deadline = time.monotonic() + timeout
+        while self.open_fds() > before + slack and time.monotonic() < deadline:
+            time.sleep(0.1)
+        now = self.open_fds()
+        assert now <= before + slack, f"server holds {now} fds after its clients went away, {before} before"
+
     def log_text(self, last=60):
         with self._lines:
             return "\n".join(json.dumps(e) for e in self.logs[-last:])

@@ -124,6 +124,13 @@ class FrameConn:
             if predicate(item):
                 return item
 
+    def expect(self, predicate, timeout=5.0, what="frame"):
+        """The first frame received so far that satisfies `predicate`, else the next one read."""
+        for item in self.received:
+            if predicate(item):
+                return item
+        return self.read_until(predicate, timeout, what)
+
     def read_to_eof(self, timeout=5.0):
         """Reads until the server closes the connection; fails if it stays open."""
         deadline = time.monotonic() + timeout

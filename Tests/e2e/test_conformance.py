@@ -274,6 +274,21 @@ def test_rst_cancel_open_watch_then_check(conn):
     assert len(result.data) == received and result.trailers is None, result.describe()
 
 
+@pytest.mark.slow
+def test_clients_vanishing_mid_watch_are_released(server):
+    """50 connections each hold a Watch and then drop the TCP connection without a word."""
+    fds_before = server.open_fds()
+    for _ in range(50):
+        vanishing = H2Conn(server.host, server.port)
+        stream = vanishing.open(grpc_wire.HEALTH_WATCH)
+        vanishing.send(stream, CHECK_BODY, end_stream=True)
+        result = vanishing.streams[stream]
+        vanishing.pump_until(lambda: len(result.data) >= 7, what="first Watch message")
+        vanishing.close()
+    server.assert_fds_settle(fds_before)
+    assert_new_connection_serving(server)
+
+
 # -- HTTP/2 level (§1.8) --------------------------------------------------------------------------
 
 def test_ping_is_acked(conn):

@@ -1,7 +1,4 @@
 """Kubelet-style probes: a new connection per probe, one Check with a 1 s deadline, close."""
-import os
-import time
-
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -12,10 +9,6 @@ from h2_client import H2Conn, assert_ok_response
 
 PROBES = 200
 KUBE_PROBE_AGENT = "kube-probe/1.31 grpc-go/1.33.3"
-
-
-def open_fds(pid):
-    return len(os.listdir(f"/proc/{pid}/fd"))
 
 
 def grpcio_probe(target):
@@ -40,29 +33,20 @@ def tcp_probe(server):
         assert_ok_response(result, [grpc_wire.health_response(grpc_wire.SERVING)])
 
 
-def assert_fds_settle(server, before):
-    """Closed connections are released: the server's fd count comes back down."""
-    deadline = time.monotonic() + 5
-    while open_fds(server.proc.pid) > before + 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert open_fds(server.proc.pid) <= before + 2, \
-        f"server holds {open_fds(server.proc.pid)} fds after the probes closed, {before} before"
-
-
 @pytest.mark.slow
 def test_200_grpcio_probes_each_with_a_new_channel(server):
-    fds_before = open_fds(server.proc.pid)
+    fds_before = server.open_fds()
     assert [grpcio_probe(server.target) for _ in range(PROBES)] == [SERVING] * PROBES
     with channel(server.target) as ch:
         assert check(health_stub(ch)) == SERVING
-    assert_fds_settle(server, fds_before)
+    server.assert_fds_settle(fds_before)
 
 
 @pytest.mark.slow
 def test_200_probes_each_on_a_new_tcp_connection(server):
-    fds_before = open_fds(server.proc.pid)
+    fds_before = server.open_fds()
     for _ in range(PROBES):
         tcp_probe(server)
     with H2Conn(server.host, server.port) as conn:
         conn.assert_serving()
-    assert_fds_settle(server, fds_before)
+    server.assert_fds_settle(fds_before)
