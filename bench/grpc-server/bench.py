@@ -208,13 +208,10 @@ def main():
         f.write(SERVING_RESPONSE)
 
     ours_argv = [args.binary, "serve", "--host", "127.0.0.1", "--port", "0", "--log-format", "json",
-                 "--log-level", "warning", "--shutdown-grace", "5"]
+                 "--shutdown-grace", "5"]
     help_text = subprocess.run([args.binary, "serve", "--help"], capture_output=True, text=True).stdout
     if "--ops-port" in help_text:
         ours_argv += ["--ops-port", "0"]
-    if "--log-level" not in help_text:
-        ours_argv.remove("--log-level")
-        ours_argv.remove("warning")
     nghttpd_port = free_port()
     servers = {}
     try:
