@@ -66,7 +66,9 @@ let package = Package(
         ),
         .testTarget(
             name: "GRPCServerCoreTests",
-            dependencies: ["GRPCServerCore", "CKedaProto"],
+            dependencies: [
+                "GRPCServerCore", "CKedaProto", .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,25 +1,3 @@
-/// How a unary handler answers: at once (a cache hit answered on the event loop with no
-/// task), with an error, or with async work whose result the transport carries back to
-/// the connection's event loop.
-public enum UnaryOutcome<Response: Sendable>: Sendable {
-    /// The response, ready now.
-    case response(Response)
-    /// The call fails with this status; Trailers-Only since nothing was sent.
-    case failure(RPCError)
-    /// Work to run in a task (cancelled if the call ends first); a thrown non-`RPCError` is UNKNOWN.
-    case async(@Sendable () async throws -> Response)
-}
-
-/// The shape of a method's request and response streams.
-public enum RPCKind: Sendable, Hashable {
-    /// One request, one response.
-    case unary
-    /// One request, a stream of responses (Watch, StreamIsActive).
-    case serverStreaming
-    /// A stream each way, handled message by message (reflection).
-    case bidirectionalStreaming
-}
-
 /// One method of a service: its name, codecs and handler, erased to bytes for the transport.
 public struct RPCMethod: Sendable {
     /// The method's simple name, e.g. `Check`.
@@ -106,12 +84,4 @@ public struct RPCMethod: Sendable {
             }
         )
     }
-}
-
-/// A gRPC service: a full name and its methods. Register one with `ServiceRegistry.register`.
-public protocol RPCService: Sendable {
-    /// The full service name, e.g. `grpc.health.v1.Health`.
-    var serviceName: String { get }
-    /// The methods it serves.
-    var methods: [RPCMethod] { get }
 }

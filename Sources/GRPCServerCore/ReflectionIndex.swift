@@ -2,7 +2,7 @@ internal import CKedaProto
 
 /// The descriptors reflection serves, indexed once at start-up from the embedded
 /// `FileDescriptorSet` of proto/: every file by name, and the file defining each symbol
-/// (services, methods, messages including nested ones, enums).
+/// (services, methods, messages including nested ones, fields, enums and enum values).
 public struct ReflectionIndex: Sendable {
     private struct File: Sendable {
         let bytes: [UInt8]
@@ -86,7 +86,20 @@ public struct ReflectionIndex: Sendable {
         }
         for index in 0..<copy.n_enum_type {
             guard let enumType = copy.enum_type[index] else { continue }
-            symbols[prefix + ProtobufC.string(enumType.pointee.name)] = name
+            addEnum(enumType, prefix: prefix, file: name)
+        }
+    }
+
+    /// An enum, and its values, which protobuf scopes beside the enum rather than inside it.
+    private mutating func addEnum(
+        _ enumType: UnsafeMutablePointer<Google__Protobuf__EnumDescriptorProto>,
+        prefix: String,
+        file: String
+    ) {
+        symbols[prefix + ProtobufC.string(enumType.pointee.name)] = file
+        for index in 0..<enumType.pointee.n_value {
+            guard let value = enumType.pointee.value[index] else { continue }
+            symbols[prefix + ProtobufC.string(value.pointee.name)] = file
         }
     }
 
@@ -102,9 +115,13 @@ public struct ReflectionIndex: Sendable {
             guard let nested = message.pointee.nested_type[index] else { continue }
             addMessage(nested, prefix: fullName + ".", file: file)
         }
+        for index in 0..<message.pointee.n_field {
+            guard let field = message.pointee.field[index] else { continue }
+            symbols[fullName + "." + ProtobufC.string(field.pointee.name)] = file
+        }
         for index in 0..<message.pointee.n_enum_type {
             guard let enumType = message.pointee.enum_type[index] else { continue }
-            symbols[fullName + "." + ProtobufC.string(enumType.pointee.name)] = file
+            addEnum(enumType, prefix: fullName + ".", file: file)
         }
     }
 }

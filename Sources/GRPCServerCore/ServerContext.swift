@@ -1,5 +1,4 @@
 public import Logging
-import Synchronization
 
 /// What a handler knows about its call besides the request message.
 public struct ServerContext: Sendable {
@@ -10,12 +9,19 @@ public struct ServerContext: Sendable {
     public let deadline: ContinuousClock.Instant?
     /// The client's address, for logs.
     public let peer: String
-    /// A logger carrying the call's metadata (`grpc.method`, `grpc.peer`).
-    public let logger: Logger
+    /// A logger carrying the call's metadata (`grpc.method` plus the connection's, such as
+    /// `grpc.peer`); built on use so that calls which never log pay nothing.
+    public var logger: Logger {
+        var logger = connectionLogger
+        logger[metadataKey: "grpc.method"] = .string(method)
+        return logger
+    }
+
+    private let connectionLogger: Logger
     /// Signals that the client cancelled, the deadline passed or the server cut the call.
     public let cancellation: CallCancellation
 
-    /// Makes a context; the transport builds one per call.
+    /// Makes a context; the transport builds one per call from its connection's logger.
     public init(
         method: String,
         deadline: ContinuousClock.Instant?,
@@ -26,23 +32,7 @@ public struct ServerContext: Sendable {
         self.method = method
         self.deadline = deadline
         self.peer = peer
-        self.logger = logger
+        self.connectionLogger = logger
         self.cancellation = cancellation
     }
-}
-
-/// A one-way flag raised when a call ends before its handler finished: the client reset the
-/// stream, the deadline passed, or shutdown cut a long-lived stream. Async handlers are also
-/// cancelled as tasks; synchronous code polls `isCancelled`.
-public final class CallCancellation: Sendable {
-    private let cancelled = Atomic<Bool>(false)
-
-    /// Makes a flag that is not raised.
-    public init() {}
-
-    /// True once the call was cancelled.
-    public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
-
-    /// Raises the flag (the transport does this).
-    public func cancel() { cancelled.store(true, ordering: .releasing) }
 }

@@ -121,9 +121,11 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
         }
     }
 
-    /// Closes the connection at once (the shutdown grace ran out, or the server was cancelled).
+    /// Closes the connection at once, without waiting for unsent bytes (the shutdown grace
+    /// ran out, or the server was cancelled; the peer may not be reading at all).
     func forceClose() {
-        close()
+        isClosing = true
+        context?.close(promise: nil)
     }
 
     private func sendFinalGoAway() {
@@ -302,13 +304,11 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
     }
 
     private func makeContext(_ call: ServerCall, route: RPCRoute) -> ServerContext {
-        var callLogger = logger
-        callLogger[metadataKey: "grpc.method"] = "\(route.fullMethodName)"
-        return ServerContext(
+        ServerContext(
             method: route.fullMethodName,
             deadline: call.deadline,
             peer: peer,
-            logger: callLogger,
+            logger: logger,
             cancellation: call.cancellation
         )
     }
@@ -386,7 +386,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
     }
 
     /// A server-streaming handler's message, delivered on the event loop.
-    fileprivate func deliverStreamMessage(_ streamID: Int32, _ message: [UInt8]) {
+    func deliverStreamMessage(_ streamID: Int32, _ message: [UInt8]) {
         guard let call = calls[streamID], !call.machine.isFinished else { return }
         call.appendCoalescing(message: message)
         resumeIfDeferred(call)
@@ -441,6 +441,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
                 metadata: [
                     "grpc.method": "\(call.machine.head?.route.fullMethodName ?? "unknown")",
                     "grpc.status": "\(finish.code)", "grpc.message": "\(finish.error?.message ?? "")",
+                    "grpc.user_agent": "\(call.machine.head?.userAgent ?? "")",
                 ]
             )
         }
@@ -469,35 +470,5 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
         let metrics = call.machine.head?.route.metrics ?? router.unknownMethodMetrics
         let elapsed = NIODeadline.now().uptimeNanoseconds &- call.startNanoseconds
         metrics.record(code: code, durationNanoseconds: Int64(truncatingIfNeeded: elapsed))
-    }
-}
-
-/// Carries a server-streaming handler's messages back to its connection's event loop.
-private struct StreamSink: ServerStreamSink {
-    let connection: NIOLoopBound<GRPCConnectionHandler>
-    let streamID: Int32
-
-    func send(_ message: [UInt8]) {
-        let streamID = self.streamID
-        connection.execute { handler in handler.deliverStreamMessage(streamID, message) }
-    }
-}
-
-extension NIOLoopBound where Value == GRPCConnectionHandler {
-    /// Runs `body` with the handler on its event loop (from any thread).
-    func execute(_ body: @escaping @Sendable (GRPCConnectionHandler) -> Void) {
-        let bound = self
-        eventLoop.execute { body(bound.value) }
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds, clamped to Int64.
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (sum, overflow2) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        return overflow2 ? .max : sum
     }
 }

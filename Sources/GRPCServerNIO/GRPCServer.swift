@@ -67,6 +67,10 @@ public final class GRPCServer: Service, Sendable {
         do {
             serverChannel = try await bind()
         } catch {
+            logger.error(
+                "gRPC server could not bind",
+                metadata: ["grpc.host": "\(configuration.host)", "grpc.port": "\(configuration.port)", "error": "\(error)"]
+            )
             resolveBinding(.failure(error))
             throw error
         }

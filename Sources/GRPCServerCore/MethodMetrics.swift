@@ -13,17 +13,16 @@ public final class MethodMetrics: Sendable {
     /// The `method` dimension.
     public let method: String
     private let duration: Metrics.Timer
+    /// The factory current at creation (the task-local one in tests), used for later counters.
+    private let factory: any MetricsFactory
     /// Counters by status code, made on first use (so unused codes export no series).
     private let counters: Mutex<[Counter?]>
 
     /// Makes the metrics of one method (the factory is consulted now, never per request).
     public init(method: String) {
         self.method = method
-        duration = Metrics.Timer(
-            label: Self.durationLabel,
-            dimensions: [("method", method)],
-            preferredDisplayUnit: .seconds
-        )
+        factory = MetricsSystem.factory
+        duration = Metrics.Timer(label: Self.durationLabel, dimensions: [("method", method)], factory: factory)
         counters = Mutex(Array(repeating: nil, count: StatusCode.allCodes.count))
     }
 
@@ -34,7 +33,8 @@ public final class MethodMetrics: Sendable {
             if let counter = counters[code.rawValue] { return counter }
             let counter = Counter(
                 label: Self.requestsLabel,
-                dimensions: [("method", method), ("code", code.description)]
+                dimensions: [("method", method), ("code", code.description)],
+                factory: factory
             )
             counters[code.rawValue] = counter
             return counter
