@@ -192,7 +192,7 @@ def test_just_under_4mib_is_parsed(conn):
 
 # -- H6: grpc-timeout -------------------------------------------------------------------
 
-@pytest.mark.parametrize("timeout", ["1H", "2M", "30S", "1500m", "999390u", "5000000000n", "99999999m"])
+@pytest.mark.parametrize("timeout", ["1H", "2M", "30S", "1500m", "999390u", "5000000000n", "99999999m", "123456789m"])
 def test_valid_grpc_timeout_is_served(conn, timeout):
     assert_ok_response(conn.call(body=CHECK_BODY, grpc_timeout=timeout), SERVING_REPLY)
     conn.assert_serving()
@@ -298,11 +298,15 @@ def test_ping_is_acked(conn):
 
 
 def test_settings_and_connection_window(conn):
+    """MAX_CONCURRENT_STREAMS >= 1000, MAX_HEADER_LIST_SIZE 16384 advertised, a sane stream
+    window, and a WINDOW_UPDATE on stream 0 lifting the connection window above 65 535."""
     conn.pump_until(lambda: conn.connection_window_updates, timeout=2, what="WINDOW_UPDATE on stream 0")
-    max_streams = conn.remote_settings.get(int(h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS))
-    assert max_streams is None or max_streams >= 1000, conn.remote_settings
-    assert sum(conn.connection_window_updates) > 0
-    assert conn.conn.remote_settings.max_concurrent_streams >= 1000
+    settings = conn.remote_settings
+    codes = h2.settings.SettingCodes
+    assert settings.get(int(codes.MAX_CONCURRENT_STREAMS), 2**31) >= 1000, settings
+    assert settings.get(int(codes.MAX_HEADER_LIST_SIZE)) == 16384, settings
+    assert 65535 <= settings.get(int(codes.INITIAL_WINDOW_SIZE), 65535) <= 4 * 1024 * 1024, settings
+    assert sum(conn.connection_window_updates) >= 1 << 20, conn.connection_window_updates
     conn.assert_serving()
 
 
