@@ -8,7 +8,6 @@ REFLECTION_V1 = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
 REFLECTION_V1ALPHA = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
 
 OK = 0
-CANCELLED = 1
 DEADLINE_EXCEEDED = 4
 NOT_FOUND = 5
 RESOURCE_EXHAUSTED = 8

@@ -31,8 +31,6 @@ class StreamResult:
         self.ended = False
         self.reset_code = None
         self.started_at = time.monotonic()
-        self.headers_at = None
-        self.data_at = []
         self.finished_at = None
 
     @property
@@ -166,12 +164,10 @@ class H2Conn:
         if isinstance(event, h2.events.ResponseReceived):
             result = self._stream(event.stream_id)
             result.headers = _text(event.headers)
-            result.headers_at = now
             result.headers_ended_stream = event.stream_ended is not None
         elif isinstance(event, h2.events.DataReceived):
             result = self._stream(event.stream_id)
             result.data.extend(event.data)
-            result.data_at.append((now, len(event.data)))
             if event.flow_controlled_length:
                 self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
         elif isinstance(event, h2.events.TrailersReceived):

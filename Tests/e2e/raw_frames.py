@@ -11,6 +11,8 @@ from hyperframe.frame import (
     DataFrame, Frame, GoAwayFrame, HeadersFrame, SettingsFrame, WindowUpdateFrame,
 )
 
+import grpc_wire
+
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 
@@ -61,6 +63,15 @@ class FrameConn:
         self.send_raw(PREFACE)
         self.send(SettingsFrame(0))
         self.send(WindowUpdateFrame(0, window_increment=window))
+
+    def establish(self):
+        """handshake(), then waits for the server's SETTINGS (ACKed by read_frame)."""
+        self.handshake()
+        self.read_until(lambda item: isinstance(item.frame, SettingsFrame) and "ACK" not in item.frame.flags,
+                        what="server SETTINGS")
+
+    def grpc_headers(self, path, **overrides):
+        return grpc_wire.grpc_request_headers(path, self.authority, **overrides)
 
     def send_headers(self, stream_id, headers, end_stream=False):
         flags = {"END_HEADERS"} | ({"END_STREAM"} if end_stream else set())

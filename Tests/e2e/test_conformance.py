@@ -9,7 +9,7 @@ import base64
 import h2.errors
 import h2.settings
 import pytest
-from hyperframe.frame import GoAwayFrame
+from hyperframe.frame import GoAwayFrame, HeadersFrame, RstStreamFrame
 
 import grpc_wire
 from grpc_wire import frame, health_request, health_response
@@ -131,8 +131,15 @@ def test_compressed_flag_with_identity_encoding_is_internal(conn):
     conn.assert_serving()
 
 
-def test_zero_messages_on_unary_is_unimplemented(conn):
-    assert_trailers_only(conn.call(body=None), grpc_wire.UNIMPLEMENTED)
+@pytest.mark.parametrize("path", [grpc_wire.HEALTH_CHECK, grpc_wire.HEALTH_WATCH])
+def test_zero_messages_is_unimplemented(conn, path):
+    """Unary and server-streaming calls need exactly one request message."""
+    assert_trailers_only(conn.call(path, body=None), grpc_wire.UNIMPLEMENTED)
+    conn.assert_serving()
+
+
+def test_two_messages_on_server_streaming_is_unimplemented(conn):
+    assert_trailers_only(conn.call(grpc_wire.HEALTH_WATCH, body=CHECK_BODY + CHECK_BODY), grpc_wire.UNIMPLEMENTED)
     conn.assert_serving()
 
 
@@ -347,6 +354,48 @@ def test_data_on_stream_zero_gets_goaway_protocol_error(server):
         raw.read_to_eof(timeout=3)
     finally:
         raw.close()
+    assert_new_connection_serving(server)
+
+
+def _flood(server, frames_for_stream, count):
+    """Sends `count` streams' worth of frames in one write; returns the GOAWAY that ends it."""
+    raw = FrameConn(server.host, server.port)
+    try:
+        raw.establish()
+        headers = raw.grpc_headers(grpc_wire.HEALTH_CHECK)
+        burst = b"".join(frame.serialize() for index in range(count)
+                         for frame in frames_for_stream(raw, 1 + 2 * index, headers))
+        try:
+            raw.send_raw(burst)
+        except OSError:
+            pass
+        goaway = raw.read_until(is_goaway, timeout=5, what="GOAWAY")
+        raw.read_to_eof(timeout=3)
+        return goaway.frame
+    finally:
+        raw.close()
+
+
+def test_streams_beyond_max_concurrent_streams_get_goaway(server):
+    """The 1001st concurrently open stream breaks the advertised limit: nghttp2 ends the connection."""
+    def open_only(raw, stream_id, headers):
+        return [HeadersFrame(stream_id, data=raw.encoder.encode(headers), flags={"END_HEADERS"})]
+
+    goaway = _flood(server, open_only, 1001)
+    assert goaway.error_code == PROTOCOL_ERROR, goaway
+    assert_new_connection_serving(server)
+
+
+@pytest.mark.slow
+def test_rapid_reset_flood_gets_goaway(server):
+    """HEADERS + RST_STREAM(CANCEL) x 2000: nghttp2's rapid-reset guard (1000 burst) cuts it off."""
+    def open_and_cancel(raw, stream_id, headers):
+        return [HeadersFrame(stream_id, data=raw.encoder.encode(headers), flags={"END_HEADERS"}),
+                RstStreamFrame(stream_id, error_code=int(h2.errors.ErrorCodes.CANCEL))]
+
+    goaway = _flood(server, open_and_cancel, 2000)
+    assert goaway.error_code == int(h2.errors.ErrorCodes.INTERNAL_ERROR), goaway
+    assert goaway.last_stream_id < 2 * 2000, goaway
     assert_new_connection_serving(server)
 
 

@@ -1,4 +1,7 @@
 """Server reflection: grpcio's v1alpha client, and raw lock-step streams on v1 and v1alpha."""
+import queue
+
+import grpc
 import pytest
 from google.protobuf import descriptor_pb2, descriptor_pool
 from grpc_reflection.v1alpha import reflection_pb2
@@ -110,6 +113,38 @@ def test_lockstep_stream(server, path):
         assert result.grpc_status == grpc_wire.OK, result.describe()
         assert len(result.messages) == 6
         conn.assert_serving()
+
+
+def test_v1_through_grpcio_stream_stream(server):
+    """grpcio drives v1 with v1alpha message classes (the messages are byte-identical),
+    one request at a time: the next goes out only after the previous answer came back."""
+    requests = queue.Queue()
+
+    def outgoing():
+        while (item := requests.get(timeout=5)) is not None:
+            yield item
+
+    with channel(server.target) as ch:
+        info = ch.stream_stream(
+            grpc_wire.REFLECTION_V1,
+            request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+        )
+        call = info(outgoing(), timeout=10)
+        request = reflection_pb2.ServerReflectionRequest
+        answers = []
+        for sent in [request(list_services="*"), request(file_containing_symbol="no.such.Symbol"),
+                     request(file_containing_symbol=HEALTH), request(all_extension_numbers_of_type="no.such.Type")]:
+            requests.put(sent)
+            answers.append(next(call))
+        requests.put(None)
+        assert list(call) == []
+        assert call.code() == grpc.StatusCode.OK
+    assert [a.WhichOneof("message_response") for a in answers] == [
+        "list_services_response", "error_response", "file_descriptor_response", "error_response"]
+    assert HEALTH in [s.name for s in answers[0].list_services_response.service]
+    assert answers[1].error_response.error_code == grpc_wire.NOT_FOUND
+    assert answers[3].error_response.error_code == grpc_wire.NOT_FOUND
 
 
 @pytest.mark.parametrize("path", [grpc_wire.REFLECTION_V1, grpc_wire.REFLECTION_V1ALPHA])

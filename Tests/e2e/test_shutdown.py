@@ -1,7 +1,7 @@
 """The SIGTERM drain observed frame by frame (grpc-h2.md §1.7, SPEC §7)."""
 import time
 
-from hyperframe.frame import DataFrame, GoAwayFrame, HeadersFrame, PingFrame, SettingsFrame
+from hyperframe.frame import DataFrame, GoAwayFrame, HeadersFrame, PingFrame
 
 import grpc_wire
 from grpc_wire import frame, health_request, health_response
@@ -23,10 +23,8 @@ def test_sigterm_drain_sequence_on_the_wire(fresh_server):
     server = fresh_server
     raw = FrameConn(server.host, server.port)
     try:
-        raw.handshake()
-        raw.read_until(lambda item: isinstance(item.frame, SettingsFrame) and "ACK" not in item.frame.flags,
-                       what="server SETTINGS")
-        watch_headers = grpc_wire.grpc_request_headers(grpc_wire.HEALTH_WATCH, raw.authority)
+        raw.establish()
+        watch_headers = raw.grpc_headers(grpc_wire.HEALTH_WATCH)
         raw.send_headers(1, watch_headers)
         raw.send_data(1, CHECK_BODY, end_stream=True)
         first = raw.read_until(on_stream(1, DataFrame), what="first Watch message")
@@ -46,7 +44,7 @@ def test_sigterm_drain_sequence_on_the_wire(fresh_server):
         assert notice.at - server.sigterm_at < 0.5, f"first GOAWAY {notice.at - server.sigterm_at:.3f}s after SIGTERM"
         assert len(goaways) == 1, "second GOAWAY came before the new stream could be opened"
 
-        check_headers = grpc_wire.grpc_request_headers(grpc_wire.HEALTH_CHECK, raw.authority)
+        check_headers = raw.grpc_headers(grpc_wire.HEALTH_CHECK)
         raw.send_headers(3, check_headers)
         raw.send_data(3, CHECK_BODY, end_stream=True)
         answer = raw.read_until(
@@ -63,7 +61,7 @@ def test_sigterm_drain_sequence_on_the_wire(fresh_server):
         assert 0.5 <= gap <= 2.5, f"second GOAWAY {gap:.3f}s after the first"
 
         raw.expect(is_ping_ack, timeout=1, what="PING ACK while draining")
-        raw.send_headers(5, grpc_wire.grpc_request_headers(grpc_wire.HEALTH_CHECK, raw.authority), end_stream=False)
+        raw.send_headers(5, raw.grpc_headers(grpc_wire.HEALTH_CHECK), end_stream=False)
         end = raw.expect(lambda i: on_stream(1, HeadersFrame)(i) and "END_STREAM" in i.frame.flags,
                              timeout=server.shutdown_grace + 1, what="the Watch's trailers")
         assert end.header("grpc-status") == str(grpc_wire.UNAVAILABLE), end
