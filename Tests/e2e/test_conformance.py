@@ -38,9 +38,11 @@ def assert_new_connection_serving(server):
 
 @pytest.mark.parametrize("body,overrides,status", [
     (None, {"method": "GET"}, 405),
+    (CHECK_BODY, {"method": "PUT"}, 405),
     (CHECK_BODY, {"content_type": "application/json"}, 415),
     (CHECK_BODY, {"content_type": "text/plain"}, 415),
-], ids=["GET->405", "application/json->415", "text/plain->415"])
+    (CHECK_BODY, {"content_type": "application/grpc-web"}, 415),
+], ids=["GET->405", "PUT->405", "application/json->415", "text/plain->415", "application/grpc-web->415"])
 def test_non_grpc_request_gets_http_error_with_body(conn, body, overrides, status):
     result = conn.call(body=body, **overrides)
     assert result.http_status == status, result.describe()
@@ -87,6 +89,18 @@ def test_authority_missing_is_reset(conn):
 def test_user_agent_missing_and_unknown_grpc_header_are_served(conn):
     result = conn.call(body=CHECK_BODY, user_agent=None, extra=[("grpc-kks-unknown", "1")])
     assert_ok_response(result, SERVING_REPLY)
+    conn.assert_serving()
+
+
+def test_matching_content_length_is_served(conn):
+    assert_ok_response(conn.call(body=CHECK_BODY, extra=[("content-length", str(len(CHECK_BODY)))]), SERVING_REPLY)
+    conn.assert_serving()
+
+
+def test_content_length_mismatch_is_reset_protocol_error(conn):
+    """nghttp2's HTTP messaging checks the body against content-length before the app sees it."""
+    result = conn.call(body=CHECK_BODY, extra=[("content-length", "99")])
+    assert result.reset_code == PROTOCOL_ERROR and result.headers is None, result.describe()
     conn.assert_serving()
 
 

@@ -235,7 +235,8 @@ def main():
         codes = {name: server.stop() for name, server in servers.items()}
     if codes.get("ours") not in (0, None):
         raise SystemExit(f"our server exited with {codes['ours']} after SIGTERM")
-    section = render(results, args.requests, args.rounds, os.path.basename(args.binary) + " release build")
+    commit = subprocess.run(["git", "log", "-1", "--format=%h"], capture_output=True, text=True).stdout.strip()
+    section = render(results, args.requests, args.rounds, f"release build of commit {commit or 'unknown'}")
     write_section(args.results, section)
     print(section)
 
