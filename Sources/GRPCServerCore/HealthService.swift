@@ -34,15 +34,11 @@ public struct HealthService: RPCService {
     }
 
     /// `HealthCheckRequest` ↔ its `service` field.
-    static let requestCodec = MessageCodec<String>(
-        decode: { bytes throws(RPCError) in
-            try ProtobufC.withUnpacked(
-                bytes,
-                messageName: "grpc.health.v1.HealthCheckRequest",
-                unpack: grpc__health__v1__health_check_request__unpack,
-                free: grpc__health__v1__health_check_request__free_unpacked
-            ) { request in ProtobufC.string(request.pointee.service) }
-        },
+    static let requestCodec = MessageCodec<String>.protobufC(
+        "grpc.health.v1.HealthCheckRequest",
+        unpack: grpc__health__v1__health_check_request__unpack,
+        free: grpc__health__v1__health_check_request__free_unpacked,
+        read: { request in ProtobufC.string(request.pointee.service) },
         encode: { service in
             var request = Grpc__Health__V1__HealthCheckRequest()
             grpc__health__v1__health_check_request__init(&request)
@@ -62,20 +58,16 @@ public struct HealthService: RPCService {
     }
 
     /// `HealthCheckResponse` ↔ its `status` field.
-    static let responseCodec = MessageCodec<ServingStatus>(
-        decode: { bytes throws(RPCError) in
-            try ProtobufC.withUnpacked(
-                bytes,
-                messageName: "grpc.health.v1.HealthCheckResponse",
-                unpack: grpc__health__v1__health_check_response__unpack,
-                free: grpc__health__v1__health_check_response__free_unpacked
-            ) { response throws(RPCError) in
-                let raw = Int32(bitPattern: response.pointee.status.rawValue)
-                guard let status = ServingStatus(rawValue: raw) else {
-                    throw RPCError(code: .internal, message: "unknown serving status \(raw)")
-                }
-                return status
+    static let responseCodec = MessageCodec<ServingStatus>.protobufC(
+        "grpc.health.v1.HealthCheckResponse",
+        unpack: grpc__health__v1__health_check_response__unpack,
+        free: grpc__health__v1__health_check_response__free_unpacked,
+        read: { response throws(RPCError) in
+            let raw = Int32(bitPattern: response.pointee.status.rawValue)
+            guard let status = ServingStatus(rawValue: raw) else {
+                throw RPCError(code: .internal, message: "unknown serving status \(raw)")
             }
+            return status
         },
         encode: { status in packedResponses[Int(status.rawValue)] }
     )

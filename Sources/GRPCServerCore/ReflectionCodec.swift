@@ -3,15 +3,11 @@ internal import CKedaProto
 /// protobuf-c conversions for reflection messages. v1 and v1alpha messages are identical
 /// on the wire (only the proto package differs), so the v1 types serve both versions.
 enum ReflectionCodec {
-    static let request = MessageCodec<ReflectionRequest>(
-        decode: { bytes throws(RPCError) in
-            try ProtobufC.withUnpacked(
-                bytes,
-                messageName: "grpc.reflection.v1.ServerReflectionRequest",
-                unpack: grpc__reflection__v1__server_reflection_request__unpack,
-                free: grpc__reflection__v1__server_reflection_request__free_unpacked
-            ) { request in makeRequest(request.pointee) }
-        },
+    static let request = MessageCodec<ReflectionRequest>.protobufC(
+        "grpc.reflection.v1.ServerReflectionRequest",
+        unpack: grpc__reflection__v1__server_reflection_request__unpack,
+        free: grpc__reflection__v1__server_reflection_request__free_unpacked,
+        read: { request in makeRequest(request.pointee) },
         encode: { request in
             var arena = CMemoryArena()
             var message = fill(request, arena: &arena)
@@ -19,15 +15,11 @@ enum ReflectionCodec {
         }
     )
 
-    static let response = MessageCodec<ReflectionResponse>(
-        decode: { bytes throws(RPCError) in
-            try ProtobufC.withUnpacked(
-                bytes,
-                messageName: "grpc.reflection.v1.ServerReflectionResponse",
-                unpack: grpc__reflection__v1__server_reflection_response__unpack,
-                free: grpc__reflection__v1__server_reflection_response__free_unpacked
-            ) { response in makeResponse(response.pointee) }
-        },
+    static let response = MessageCodec<ReflectionResponse>.protobufC(
+        "grpc.reflection.v1.ServerReflectionResponse",
+        unpack: grpc__reflection__v1__server_reflection_response__unpack,
+        free: grpc__reflection__v1__server_reflection_response__free_unpacked,
+        read: { response in makeResponse(response.pointee) },
         encode: { response in
             var arena = CMemoryArena()
             var message = Grpc__Reflection__V1__ServerReflectionResponse()

@@ -50,15 +50,11 @@ public struct RequestHeaderCollector: Sendable {
 
     /// Judges the complete header block against the routes.
     public func validate(router: RPCRouter) -> Result<RequestHead, RequestRejection> {
+        func refuse(_ code: StatusCode, _ message: String) -> Result<RequestHead, RequestRejection> {
+            .failure(.status(RPCError(code: code, message: message)))
+        }
         if isOverLimit {
-            return .failure(
-                .status(
-                    RPCError(
-                        code: .resourceExhausted,
-                        message: "header list size \(size) exceeds limit \(maximumHeaderListSize)"
-                    )
-                )
-            )
+            return refuse(.resourceExhausted, "header list size \(size) exceeds limit \(maximumHeaderListSize)")
         }
         let subtype: ArraySlice<UInt8>
         switch Self.contentSubtype(contentType) {
@@ -72,26 +68,14 @@ public struct RequestHeaderCollector: Sendable {
         }
         let pathString = String(decoding: path ?? [], as: UTF8.self)
         guard let route = router.route(forPath: pathString) else {
-            return .failure(
-                .status(RPCError(code: .unimplemented, message: "unknown method or service '\(pathString)'"))
-            )
+            return refuse(.unimplemented, "unknown method or service '\(pathString)'")
         }
         if let grpcEncoding, !grpcEncoding.elementsEqual("identity".utf8) {
             let name = String(decoding: grpcEncoding, as: UTF8.self)
-            return .failure(
-                .status(
-                    RPCError(
-                        code: .unimplemented,
-                        message: "grpc-encoding '\(name)' is not supported; accepted: identity"
-                    )
-                )
-            )
+            return refuse(.unimplemented, "grpc-encoding '\(name)' is not supported; accepted: identity")
         }
         guard subtype.isEmpty || subtype.elementsEqual("proto".utf8) else {
-            let name = String(decoding: subtype, as: UTF8.self)
-            return .failure(
-                .status(RPCError(code: .internal, message: "no codec registered for content-subtype '\(name)'"))
-            )
+            return refuse(.internal, "no codec registered for content-subtype '\(String(decoding: subtype, as: UTF8.self))'")
         }
         var timeout: Duration?
         if let grpcTimeout {
