@@ -1,0 +1,129 @@
+"""Starts the real keda-kafka-scaler binary on an ephemeral port and stops it again.
+
+The server announces its port in a JSON log line on stderr; every line is kept so a
+failing test can show what the server said.
+"""
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import threading
+import time
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+
+
+def binary_path():
+    """The binary under test: $KKS_BINARY, else the debug build of this checkout."""
+    explicit = os.environ.get("KKS_BINARY")
+    if explicit:
+        return explicit
+    bin_dir = subprocess.run(
+        ["swift", "build", "--show-bin-path"], cwd=REPO_ROOT, check=True,
+        capture_output=True, text=True, timeout=120,
+    ).stdout.strip()
+    return str(pathlib.Path(bin_dir) / "keda-kafka-scaler")
+
+
+class ServerProcess:
+    """One running `keda-kafka-scaler serve` with its parsed log."""
+
+    def __init__(self, binary, shutdown_grace=5, extra_args=()):
+        self.host = "127.0.0.1"
+        self.shutdown_grace = shutdown_grace
+        self.logs = []
+        self._lines = threading.Condition()
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--host", self.host, "--port", "0", "--log-format", "json",
+             "--shutdown-grace", str(shutdown_grace), *extra_args],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        self._reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._reader.start()
+        self.port = self._wait_for_port()
+        self.sigterm_at = None
+
+    @property
+    def target(self):
+        return f"{self.host}:{self.port}"
+
+    def _read_stderr(self):
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                entry = {"message": line, "unparsed": True}
+            with self._lines:
+                self.logs.append(entry)
+                self._lines.notify_all()
+        with self._lines:
+            self._lines.notify_all()
+
+    def _wait_for_port(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        with self._lines:
+            while True:
+                for entry in self.logs:
+                    if entry.get("message") == "gRPC server listening" and "grpc.port" in entry:
+                        return int(entry["grpc.port"])
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"server exited with {self.proc.returncode} before listening:\n{self.log_text()}")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self.kill()
+                    raise RuntimeError(f"server did not log 'gRPC server listening' within {START_TIMEOUT}s:\n{self.log_text()}")
+                self._lines.wait(min(remaining, 0.2))
+
+    def open_fds(self):
+        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+
+    def assert_fds_settle(self, before, slack=2, timeout=5.0):
+        """Closed connections are released: the fd count comes back to `before` (+ slack)."""
+        deadline = time.monotonic() + timeout
+        while self.open_fds() > before + slack and time.monotonic() < deadline:
+            time.sleep(0.1)
+        now = self.open_fds()
+        assert now <= before + slack, f"server holds {now} fds after its clients went away, {before} before"
+
+    def log_text(self, last=60):
+        with self._lines:
+            return "\n".join(json.dumps(e) for e in self.logs[-last:])
+
+    def crashed(self):
+        """A reason if the process died without being asked to, else None."""
+        code = self.proc.poll()
+        if code is None or self.sigterm_at is not None:
+            return None
+        return f"server process ended unexpectedly with status {code}"
+
+    def sigterm(self):
+        self.sigterm_at = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+
+    def wait_exit(self, timeout):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def stop(self):
+        """SIGTERM (unless already sent), SIGKILL after the grace; returns (exit status, seconds since SIGTERM)."""
+        if self.proc.poll() is not None:
+            return self.proc.returncode, 0.0
+        if self.sigterm_at is None:
+            self.sigterm()
+        code = self.wait_exit(self.shutdown_grace + STOP_TIMEOUT)
+        elapsed = time.monotonic() - self.sigterm_at
+        if code is None:
+            self.kill()
+        self._reader.join(2)
+        return code, elapsed

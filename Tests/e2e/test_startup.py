@@ -1,0 +1,16 @@
+"""What the process says when it starts: one JSON object per log line, the chosen port."""
+
+
+def test_log_lines_are_json_with_the_standard_keys(server):
+    assert server.logs, "the server logged nothing"
+    for entry in server.logs:
+        assert not entry.get("unparsed"), f"log line is not JSON: {entry['message']!r}"
+        missing = {"timestamp", "level", "label", "message"} - entry.keys()
+        assert not missing, f"log line lacks {missing}: {entry}"
+
+
+def test_listening_line_names_the_bound_port(server):
+    listening = [e for e in server.logs if e.get("message") == "gRPC server listening"]
+    assert len(listening) == 1, listening
+    assert 0 < int(listening[0]["grpc.port"]) < 65536
+    assert int(listening[0]["grpc.port"]) == server.port
