@@ -37,7 +37,7 @@ class ServerProcess:
         self.logs = []
         self._lines = threading.Condition()
         self.proc = subprocess.Popen(
-            [binary, "serve", "--host", self.host, "--port", "0", "--log-format", "json",
+            [binary, "serve", "--host", self.host, "--port", "0", "--ops-port", "0", "--log-format", "json",
              "--shutdown-grace", str(shutdown_grace), *extra_args],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
