@@ -12,6 +12,7 @@ SLOW_TEST_TIME_LIMIT = 120
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than a few seconds (still part of every run)")
+    config.addinivalue_line("markers", "time_limit(seconds): this test's own time limit")
 
 
 class TestTimeLimitExceeded(Exception):
@@ -20,7 +21,8 @@ class TestTimeLimitExceeded(Exception):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    limit = SLOW_TEST_TIME_LIMIT if item.get_closest_marker("slow") else TEST_TIME_LIMIT
+    own = item.get_closest_marker("time_limit")
+    limit = own.args[0] if own else SLOW_TEST_TIME_LIMIT if item.get_closest_marker("slow") else TEST_TIME_LIMIT
 
     def expire(signum, frame):
         raise TestTimeLimitExceeded(f"{item.nodeid} ran longer than {limit}s")

@@ -1,0 +1,157 @@
+"""deploy/ manifests agree with the binary: ports, probes, flags, grace periods, users, and
+example triggers that the scaler itself accepts."""
+import pathlib
+import re
+import subprocess
+
+import grpc
+import pytest
+import yaml
+
+import kks_server
+from grpc_clients import SERVING, check, health_stub
+from scaler_stubs import load_stubs
+
+DEPLOY = kks_server.REPO_ROOT / "deploy"
+
+
+def documents():
+    found = {}
+    for path in sorted(DEPLOY.glob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text()):
+            found.setdefault(document["kind"], []).append(document)
+    return found
+
+
+@pytest.fixture(scope="module")
+def manifests():
+    return documents()
+
+
+@pytest.fixture(scope="module")
+def serve_help(kks_binary):
+    return subprocess.run([kks_binary, "serve", "--help"], check=True, capture_output=True, text=True, timeout=30).stdout
+
+
+def default_of(help_text, flag):
+    match = re.search(rf"^\s+--{flag} <[^>]+>.*?\(default: ([^)]+)\)", help_text, re.S | re.M)
+    assert match, f"--{flag} has no documented default in --help"
+    return match.group(1)
+
+
+def container(manifests):
+    (deployment,) = manifests["Deployment"]
+    (scaler,) = deployment["spec"]["template"]["spec"]["containers"]
+    return deployment, scaler
+
+
+def test_every_manifest_parses_and_has_a_kind(manifests):
+    assert {"Deployment", "Service", "PodDisruptionBudget", "Secret", "ScaledObject"} <= set(manifests)
+
+
+def test_container_ports_are_the_binary_defaults(manifests, serve_help):
+    _, scaler = container(manifests)
+    ports = {p["name"]: p["containerPort"] for p in scaler["ports"]}
+    assert ports == {"grpc": int(default_of(serve_help, "port")), "ops": int(default_of(serve_help, "ops-port"))}
+
+
+def test_every_flag_in_args_exists_in_help(manifests, serve_help):
+    _, scaler = container(manifests)
+    assert scaler["args"][0] == "serve"
+    for arg in scaler["args"][1:]:
+        flag = arg.split("=", 1)[0]
+        assert re.search(rf"{re.escape(flag)}\b", serve_help), f"{flag} is not a serve flag"
+    for variable in (e["name"] for e in scaler.get("env", [])):
+        assert variable in serve_help, f"{variable} is not a documented environment fallback"
+
+
+def test_probes_use_grpc_on_the_grpc_port_with_kubelet_timeouts(manifests):
+    _, scaler = container(manifests)
+    grpc_port = next(p["containerPort"] for p in scaler["ports"] if p["name"] == "grpc")
+    for probe in (scaler["livenessProbe"], scaler["readinessProbe"]):
+        assert probe["grpc"]["port"] == grpc_port
+        assert probe["timeoutSeconds"] >= 1
+    assert scaler["readinessProbe"]["grpc"]["service"] == "externalscaler.ExternalScaler"
+
+
+def test_termination_grace_exceeds_shutdown_grace(manifests, serve_help):
+    deployment, scaler = container(manifests)
+    grace = next((a.split("=", 1)[1] for a in scaler["args"] if a.startswith("--shutdown-grace=")), default_of(serve_help, "shutdown-grace"))
+    assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] > float(grace)
+
+
+def test_restricted_security_context_matches_the_image_user(manifests):
+    deployment, scaler = container(manifests)
+    pod = deployment["spec"]["template"]["spec"]["securityContext"]
+    assert pod["runAsNonRoot"] is True
+    dockerfile = (kks_server.REPO_ROOT / "Dockerfile").read_text()
+    user = re.search(r"^USER (\d+):(\d+)$", dockerfile, re.M)
+    assert user and pod["runAsUser"] == int(user.group(1))
+    assert scaler["securityContext"]["readOnlyRootFilesystem"] is True
+    assert scaler["securityContext"]["allowPrivilegeEscalation"] is False
+    assert scaler["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    exposed = re.search(r"^EXPOSE (.+)$", dockerfile, re.M).group(1).split()
+    assert sorted(int(p) for p in exposed) == sorted(p["containerPort"] for p in scaler["ports"])
+
+
+def test_service_and_budget_select_the_pods(manifests):
+    deployment, scaler = container(manifests)
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    (service,) = manifests["Service"]
+    (budget,) = manifests["PodDisruptionBudget"]
+    assert service["spec"]["selector"].items() <= labels.items()
+    assert budget["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    names = {p["name"] for p in scaler["ports"]}
+    assert {p["targetPort"] for p in service["spec"]["ports"]} == names
+    assert budget["spec"]["minAvailable"] < deployment["spec"]["replicas"]
+
+
+def test_prometheus_scrapes_the_ops_port(manifests):
+    deployment, scaler = container(manifests)
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    ops = next(p["containerPort"] for p in scaler["ports"] if p["name"] == "ops")
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert int(annotations["prometheus.io/port"]) == ops
+    assert annotations["prometheus.io/path"] == "/metrics"
+
+
+def test_auth_profile_secret_is_mounted_where_serve_reads_profiles(manifests):
+    deployment, scaler = container(manifests)
+    (secret,) = manifests["Secret"]
+    root = next(a.split("=", 1)[1] for a in scaler["args"] if a.startswith("--auth-profiles="))
+    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    mounts = [m for m in scaler["volumeMounts"] if volumes[m["name"]].get("secret", {}).get("secretName") == secret["metadata"]["name"]]
+    assert len(mounts) == 1 and mounts[0]["mountPath"].startswith(root + "/")
+
+
+def test_example_scaled_objects_point_at_the_service_and_are_accepted(manifests, kks_binary, tmp_path):
+    """The examples' metadata is valid for the scaler itself: GetMetricSpec (no Kafka I/O)
+    answers with the profile from the example Secret."""
+    (service,) = manifests["Service"]
+    (secret,) = manifests["Secret"]
+    grpc_port = next(p["port"] for p in service["spec"]["ports"] if p["name"] == "grpc")
+    profile_dir = tmp_path / "profiles" / secret["metadata"]["name"].removesuffix("-auth-profile")
+    profile_dir.mkdir(parents=True)
+    for key, value in secret["stringData"].items():
+        (profile_dir / key).write_text(value)
+    pb, rpc = load_stubs(tmp_path / "stubs")
+    server = kks_server.ServerProcess(kks_binary, extra_args=("--auth-profiles", str(tmp_path / "profiles")))
+    try:
+        with grpc.insecure_channel(server.target) as channel:
+            assert check(health_stub(channel), "externalscaler.ExternalScaler") == SERVING
+            stub = rpc.ExternalScalerStub(channel)
+            for scaled in manifests["ScaledObject"]:
+                (trigger,) = scaled["spec"]["triggers"]
+                assert trigger["type"] in ("external", "external-push")
+                metadata = trigger["metadata"]
+                expected = f"{service['metadata']['name']}.{service['metadata']['namespace']}.svc.cluster.local:{grpc_port}"
+                assert metadata["scalerAddress"] == expected
+                assert "configVersion" in metadata
+                ref = pb.ScaledObjectRef(name=scaled["metadata"]["name"], namespace=scaled["metadata"]["namespace"],
+                                         scalerMetadata=metadata)
+                spec = stub.GetMetricSpec(ref, timeout=5)
+                assert spec.metricSpecs[0].metricName == f"kafka-{metadata['topic']}"
+                assert spec.metricSpecs[0].targetSize == int(metadata["lagThreshold"])
+    finally:
+        code, _ = server.stop()
+        assert code == 0
