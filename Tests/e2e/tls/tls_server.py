@@ -72,16 +72,19 @@ class ServerProcess:
         with self._lines:
             self._lines.notify_all()
 
+    def open_fds(self):
+        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+
     def count(self, message):
         with self._lines:
-            return sum(1 for entry in self.logs if entry.get("message") == message)
+            return sum(1 for entry in self.logs if entry.get("message", "").startswith(message))
 
     def wait_for_log(self, message, timeout, after=0):
-        """The first log entry with `message` beyond the first `after` such entries."""
+        """The first log entry whose message starts with `message`, beyond the first `after` such entries."""
         deadline = time.monotonic() + timeout
         with self._lines:
             while True:
-                matches = [entry for entry in self.logs if entry.get("message") == message]
+                matches = [entry for entry in self.logs if entry.get("message", "").startswith(message)]
                 if len(matches) > after:
                     return matches[after]
                 if self.proc.poll() is not None:
