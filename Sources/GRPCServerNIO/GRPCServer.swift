@@ -123,6 +123,7 @@ public final class GRPCServer: Service, Sendable {
         let connections = self.connections
         let logger = self.logger
         let tls = self.tls
+        let handshakeTimeout = TimeAmount.nanoseconds(configuration.tlsHandshakeTimeout.nanoseconds)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -130,7 +131,10 @@ public final class GRPCServer: Service, Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
-                    if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls.identity.context)) }
+                    if let tls {
+                        try pipeline.addHandler(NIOSSLServerHandler(context: tls.identity.context))
+                        try pipeline.addHandler(TLSHandshakeTimeoutHandler(timeout: handshakeTimeout))
+                    }
                     try pipeline.addHandler(
                         GRPCConnectionHandler(router: router, settings: settings, connections: connections, logger: logger)
                     )

@@ -27,7 +27,9 @@ public struct TLSFiles: Sendable, Hashable {
 
     /// The files from optional settings: nil when none is set (plaintext), an error naming the
     /// missing one when the set is incomplete (a key alone, or a client CA without a certificate).
-    public init?(certificateChain: String?, privateKey: String?, clientCA: String?) throws(TLSSetupError) {
+    public static func validated(
+        certificateChain: String?, privateKey: String?, clientCA: String?
+    ) throws(TLSSetupError) -> TLSFiles? {
         switch (certificateChain, privateKey) {
         case (nil, nil):
             if let clientCA { throw TLSSetupError(.clientCAWithoutCertificate, role: .clientCA, path: clientCA) }
@@ -37,7 +39,7 @@ public struct TLSFiles: Sendable, Hashable {
         case (nil, .some):
             throw TLSSetupError(.missingFile, role: .certificateChain)
         case (.some(let certificateChain), .some(let privateKey)):
-            self.init(certificateChain: certificateChain, privateKey: privateKey, clientCA: clientCA)
+            return TLSFiles(certificateChain: certificateChain, privateKey: privateKey, clientCA: clientCA)
         }
     }
 

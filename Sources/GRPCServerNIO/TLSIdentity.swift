@@ -1,3 +1,4 @@
+import NIOCore
 public import NIOSSL
 
 /// A ready server TLS context built from the PEM files, with what identifies its leaf
@@ -10,6 +11,10 @@ public struct TLSIdentity: Sendable {
     public let serialNumber: String
     /// The leaf certificate's expiry, seconds since 1970.
     public let notValidAfter: Int
+
+    /// How long a closing connection waits for the peer's close_notify before closing anyway:
+    /// an idle client that never reads must not hold a draining server past its grace.
+    static let closeNotifyTimeout = TimeAmount.seconds(1)
 
     /// Reads and checks the files and builds the context.
     public init(loading files: TLSFiles) throws(TLSSetupError) {
@@ -39,6 +44,7 @@ public struct TLSIdentity: Sendable {
         }
         configuration.minimumTLSVersion = .tlsv12
         configuration.applicationProtocols = ["h2"]
+        configuration.shutdownTimeout = Self.closeNotifyTimeout
 
         do {
             context = try NIOSSLContext(configuration: configuration)

@@ -90,7 +90,7 @@ struct Serve: AsyncParsableCommand {
         let key = try path(tlsKey, "KKS_TLS_KEY")
         let clientCA = try path(tlsClientCa, "KKS_TLS_CLIENT_CA")
         let tlsFiles = try Self.tlsSetup { () throws(TLSSetupError) in
-            try TLSFiles(certificateChain: certificate, privateKey: key, clientCA: clientCA)
+            try TLSFiles.validated(certificateChain: certificate, privateKey: key, clientCA: clientCA)
         }
         return Resolved(
             host: try EnvironmentOption.resolve(host, variable: "KKS_HOST", default: "0.0.0.0") { $0 },

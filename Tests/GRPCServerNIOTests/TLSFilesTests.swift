@@ -4,13 +4,13 @@ import Testing
 
 @Suite struct TLSFilesTests {
     @Test func noFilesMeansPlaintext() throws {
-        #expect(try TLSFiles(certificateChain: nil, privateKey: nil, clientCA: nil) == nil)
+        #expect(try TLSFiles.validated(certificateChain: nil, privateKey: nil, clientCA: nil) == nil)
     }
 
     @Test func certificateAndKeyServeTLSWithOptionalClientCA() throws {
-        let plain = try #require(try TLSFiles(certificateChain: "/c.pem", privateKey: "/k.pem", clientCA: nil))
+        let plain = try #require(try TLSFiles.validated(certificateChain: "/c.pem", privateKey: "/k.pem", clientCA: nil))
         #expect(plain == TLSFiles(certificateChain: "/c.pem", privateKey: "/k.pem"))
-        let mutual = try #require(try TLSFiles(certificateChain: "/c.pem", privateKey: "/k.pem", clientCA: "/ca.pem"))
+        let mutual = try #require(try TLSFiles.validated(certificateChain: "/c.pem", privateKey: "/k.pem", clientCA: "/ca.pem"))
         #expect(mutual.clientCA == "/ca.pem")
         #expect(mutual.paths.map(\.role) == [.certificateChain, .privateKey, .clientCA])
     }
@@ -26,7 +26,7 @@ import Testing
         certificate: String?, key: String?, clientCA: String?, code: TLSSetupError.Code, role: TLSFiles.Role
     ) {
         #expect(throws: TLSSetupError(code, role: role, path: role == .clientCA ? clientCA : nil)) {
-            try TLSFiles(certificateChain: certificate, privateKey: key, clientCA: clientCA)
+            try TLSFiles.validated(certificateChain: certificate, privateKey: key, clientCA: clientCA)
         }
     }
 
