@@ -1,10 +1,8 @@
-import GRPCServerCore
 import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
-import ServiceLifecycle
 import Testing
 
 @testable import GRPCServerNIO
@@ -38,33 +36,17 @@ struct TLSServerTests {
         }
     }
 
+    /// A TLS server on `server1`'s certificate (files re-read only by `checkFiles()`).
     private static func withTLSServer(
-        _ directory: TLSTestDirectory,
         handshakeTimeout: Duration = .seconds(10),
-        _ body: (_ port: Int, _ reloader: TLSContextReloader) async throws -> Void
+        _ body: (_ port: Int, _ reloader: TLSContextReloader, _ directory: TLSTestDirectory) async throws -> Void
     ) async throws {
+        let directory = try TLSTestDirectory()
+        defer { directory.remove() }
+        try directory.install("server1")
         let reloader = try TLSContextReloader(files: directory.files(), checkInterval: .seconds(60), logger: Logger(label: "test.tls"))
-        let server = GRPCServer(
-            configuration: GRPCServerConfiguration(
-                host: "127.0.0.1", port: 0, goAwayDelay: .milliseconds(50), shutdownGrace: .seconds(3),
-                tlsHandshakeTimeout: handshakeTimeout
-            ),
-            services: ServiceRegistry(reflectionIndex: try ReflectionIndex.embedded()),
-            tls: reloader,
-            logger: Logger(label: "test.grpc")
-        )
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "grpc")],
-                logger: Logger(label: "test.group")
-            )
-        )
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            let port = try #require(try await server.listeningAddress.port)
-            try await body(port, reloader)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+        try await withServer(shutdownGrace: .seconds(3), tls: reloader, tlsHandshakeTimeout: handshakeTimeout) { port, _, _, _ in
+            try await body(port, reloader, directory)
         }
     }
 
@@ -93,10 +75,7 @@ struct TLSServerTests {
     }
 
     @Test func negotiatesH2AndOutlivesTheHandshakeTimeout() async throws {
-        let directory = try TLSTestDirectory()
-        defer { directory.remove() }
-        try directory.install("server1")
-        try await Self.withTLSServer(directory, handshakeTimeout: .milliseconds(200)) { port, _ in
+        try await Self.withTLSServer(handshakeTimeout: .milliseconds(200)) { port, _, directory in
             let (channel, negotiated) = try await Self.connect(port: port, directory: directory)
             #expect(negotiated == "h2")
             #expect(try await Self.peerSerial(channel) == [0x10, 0x01])
@@ -107,10 +86,7 @@ struct TLSServerTests {
     }
 
     @Test func aClientOfferingNoH2GetsNoProtocol() async throws {
-        let directory = try TLSTestDirectory()
-        defer { directory.remove() }
-        try directory.install("server1")
-        try await Self.withTLSServer(directory) { port, _ in
+        try await Self.withTLSServer { port, _, directory in
             let (channel, negotiated) = try await Self.connect(port: port, directory: directory, alpn: ["http/1.1"])
             #expect(negotiated == nil)
             try await channel.close()
@@ -118,10 +94,7 @@ struct TLSServerTests {
     }
 
     @Test func newConnectionsGetTheRotatedCertificateAndOpenOnesKeepTheirs() async throws {
-        let directory = try TLSTestDirectory()
-        defer { directory.remove() }
-        try directory.install("server1")
-        try await Self.withTLSServer(directory) { port, reloader in
+        try await Self.withTLSServer { port, reloader, directory in
             let (before, _) = try await Self.connect(port: port, directory: directory)
             try directory.install("server2")
             #expect(reloader.checkFiles())
@@ -135,10 +108,7 @@ struct TLSServerTests {
     }
 
     @Test func aSilentClientIsClosedAfterTheHandshakeTimeout() async throws {
-        let directory = try TLSTestDirectory()
-        defer { directory.remove() }
-        try directory.install("server1")
-        try await Self.withTLSServer(directory, handshakeTimeout: .milliseconds(200)) { port, _ in
+        try await Self.withTLSServer(handshakeTimeout: .milliseconds(200)) { port, _, _ in
             let silent = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(host: "127.0.0.1", port: port)
                 .get()
