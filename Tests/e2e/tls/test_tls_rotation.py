@@ -4,6 +4,9 @@ import os
 import shutil
 import time
 
+import grpc
+import pytest
+
 from tls_clients import handshake, health_check, secure_channel
 
 ROTATION_TIMEOUT = 10.0
@@ -113,3 +116,23 @@ def test_a_kubernetes_secret_volume_link_swap_is_picked_up(start_server, materia
     publish("v2", material.server2)
     shutil.rmtree(cert_dir / "..v1")
     wait_for_serial(server.port, material, material.server2.serial_hex)
+
+
+def test_a_rotated_client_ca_decides_who_gets_in(start_server, material, cert_dir):
+    install(cert_dir, material.server1.cert, material.server1.key)
+    replace_file(material.ca.cert, cert_dir / "ca.crt")
+    server = start_server(
+        "--tls-cert", str(cert_dir / "tls.crt"), "--tls-key", str(cert_dir / "tls.key"),
+        "--tls-client-ca", str(cert_dir / "ca.crt"),
+    )
+    with secure_channel(server.target, material.ca, client=material.client) as channel:
+        assert health_check(channel) == "SERVING"
+
+    replace_file(material.other_ca.cert, cert_dir / "ca.crt")
+    server.wait_for_log("TLS certificate reloaded", LOG_TIMEOUT)
+    with secure_channel(server.target, material.ca, client=material.other_client) as channel:
+        assert health_check(channel) == "SERVING"
+    with secure_channel(server.target, material.ca, client=material.client) as channel:
+        with pytest.raises(grpc.RpcError) as refused:
+            health_check(channel)
+    assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
