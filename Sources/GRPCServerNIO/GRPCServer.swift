@@ -2,6 +2,7 @@ public import GRPCServerCore
 public import Logging
 public import NIOCore
 import NIOPosix
+import NIOSSL
 public import ServiceLifecycle
 import Synchronization
 
@@ -9,6 +10,8 @@ import Synchronization
 /// connection on an event loop, and on graceful shutdown drains in the order gRPC clients
 /// and Kubernetes expect (health NOT_SERVING, GOAWAY notice, final GOAWAY about a second
 /// later, unary calls finish, long-lived streams end UNAVAILABLE), all within the grace.
+/// With TLS, each connection starts with a TLS handshake (ALPN `h2`) using the reloader's
+/// identity at accept time; without it, the pipeline is the nghttp2 handler alone (h2c).
 public final class GRPCServer: Service, Sendable {
     private enum Binding {
         case waiting([CheckedContinuation<SocketAddress, any Error>])
@@ -21,17 +24,21 @@ public final class GRPCServer: Service, Sendable {
     private let health: HealthStatusRegistry
     private let group: any EventLoopGroup
     private let logger: Logger
+    private let tls: TLSContextReloader?
     private let connections = ConnectionRegistry()
     private let binding = Mutex(Binding.waiting([]))
 
-    /// Serves `services` (plus Health and reflection) as `configuration` says.
+    /// Serves `services` (plus Health and reflection) as `configuration` says, over TLS
+    /// when `tls` is given (its files are watched while the server runs), else h2c.
     public init(
         configuration: GRPCServerConfiguration,
         services: ServiceRegistry,
+        tls: TLSContextReloader? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
     ) {
         self.configuration = configuration
+        self.tls = tls
         router = services.makeRouter()
         health = services.health
         self.group = group
@@ -80,23 +87,34 @@ public final class GRPCServer: Service, Sendable {
             metadata: [
                 "grpc.host": "\(configuration.host)",
                 "grpc.port": "\(address?.port ?? configuration.port)",
+                "grpc.tls": "\(transportSecurity)",
             ]
         )
         if let address { resolveBinding(.success(address)) }
         let graceTimer = Mutex<Scheduled<Void>?>(nil)
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                try? await serverChannel.closeFuture.get()
-                await connections.waitUntilEmpty()
-            } onGracefulShutdown: {
-                graceTimer.withLock { $0 = self.beginShutdown(serverChannel) }
+        await withDiscardingTaskGroup { group in
+            if let tls { group.addTask { await tls.run() } }
+            await withTaskCancellationHandler {
+                await withGracefulShutdownHandler {
+                    try? await serverChannel.closeFuture.get()
+                    await connections.waitUntilEmpty()
+                } onGracefulShutdown: {
+                    graceTimer.withLock { $0 = self.beginShutdown(serverChannel) }
+                }
+            } onCancel: {
+                serverChannel.close(promise: nil)
+                self.connections.closeAll()
             }
-        } onCancel: {
-            serverChannel.close(promise: nil)
-            self.connections.closeAll()
+            group.cancelAll()
         }
         graceTimer.withLock { $0?.cancel() }
         logger.info("gRPC server stopped")
+    }
+
+    /// `off` (h2c), `on` (TLS) or `mtls` (TLS with client certificates), for the start-up log.
+    private var transportSecurity: String {
+        guard let tls else { return "off" }
+        return tls.files.clientCA == nil ? "on" : "mtls"
     }
 
     private func bind() async throws -> any Channel {
@@ -104,13 +122,20 @@ public final class GRPCServer: Service, Sendable {
         let settings = configuration.http2
         let connections = self.connections
         let logger = self.logger
+        let tls = self.tls
+        let handshakeTimeout = TimeAmount.nanoseconds(configuration.tlsHandshakeTimeout.nanoseconds)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls {
+                        try pipeline.addHandler(NIOSSLServerHandler(context: tls.identity.context))
+                        try pipeline.addHandler(TLSHandshakeTimeoutHandler(timeout: handshakeTimeout))
+                    }
+                    try pipeline.addHandler(
                         GRPCConnectionHandler(router: router, settings: settings, connections: connections, logger: logger)
                     )
                 }

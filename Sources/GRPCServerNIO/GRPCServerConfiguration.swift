@@ -44,6 +44,8 @@ public struct GRPCServerConfiguration: Sendable, Hashable {
     public var goAwayDelay: Duration
     /// The bound on the whole graceful shutdown; connections still open then are closed.
     public var shutdownGrace: Duration
+    /// How long a TLS client has to complete its handshake before its connection is closed.
+    public var tlsHandshakeTimeout: Duration
 
     /// Binds `host:port` with default limits.
     public init(
@@ -51,15 +53,18 @@ public struct GRPCServerConfiguration: Sendable, Hashable {
         port: Int,
         http2: HTTP2 = .defaults,
         goAwayDelay: Duration = .seconds(1),
-        shutdownGrace: Duration = .seconds(20)
+        shutdownGrace: Duration = .seconds(20),
+        tlsHandshakeTimeout: Duration = .seconds(10)
     ) {
         self.host = host
         self.port = port
         self.http2 = http2
         self.goAwayDelay = goAwayDelay
         self.shutdownGrace = shutdownGrace
+        self.tlsHandshakeTimeout = tlsHandshakeTimeout
     }
 
-    /// `0.0.0.0:6000`, the default HTTP/2 limits, a 1 s GOAWAY gap and a 20 s shutdown grace.
+    /// `0.0.0.0:6000`, the default HTTP/2 limits, a 1 s GOAWAY gap, a 20 s shutdown grace and
+    /// 10 s for a TLS handshake.
     public static var defaults: Self { GRPCServerConfiguration(host: "0.0.0.0", port: 6000) }
 }

@@ -41,6 +41,19 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "File holding the bearer token that allows POST /registry/reload from non-loopback clients (env: KKS_ADMIN_TOKEN_FILE) (default: none)")
     var adminTokenFile: String?
 
+    @Option(help: """
+        PEM certificate chain (leaf first); with --tls-key the gRPC port serves TLS 1.2+ with ALPN h2 instead of h2c, \
+        and the files are re-read when they change (env: KKS_TLS_CERT) (default: none). Kubernetes gRPC probes never use \
+        TLS: with TLS on, probe with an exec probe running `keda-kafka-scaler health` (no plaintext port is provided)
+        """)
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert (env: KKS_TLS_KEY) (default: none)")
+    var tlsKey: String?
+
+    @Option(help: "PEM CA bundle; enables mTLS: clients must present a certificate issued by it (env: KKS_TLS_CLIENT_CA) (default: none)")
+    var tlsClientCa: String?
+
     /// The options after flags, environment and defaults were applied.
     private struct Resolved {
         var host: String
@@ -53,6 +66,7 @@ struct Serve: AsyncParsableCommand {
         var logLevel: Logger.Level
         var logFormat: LogFormat
         var adminTokenFile: String?
+        var tls: TLSFiles?
     }
 
     private func resolve() throws -> Resolved {
@@ -72,6 +86,12 @@ struct Serve: AsyncParsableCommand {
             let value = try EnvironmentOption.resolve(flag, variable: variable, default: "") { $0 }
             return value.isEmpty ? nil : value
         }
+        let certificate = try path(tlsCert, "KKS_TLS_CERT")
+        let key = try path(tlsKey, "KKS_TLS_KEY")
+        let clientCA = try path(tlsClientCa, "KKS_TLS_CLIENT_CA")
+        let tlsFiles = try Self.tlsSetup { () throws(TLSSetupError) in
+            try TLSFiles.validated(certificateChain: certificate, privateKey: key, clientCA: clientCA)
+        }
         return Resolved(
             host: try EnvironmentOption.resolve(host, variable: "KKS_HOST", default: "0.0.0.0") { $0 },
             port: try portValue(port, "KKS_PORT", 6000),
@@ -82,8 +102,24 @@ struct Serve: AsyncParsableCommand {
             shutdownGrace: try seconds(shutdownGrace, "KKS_SHUTDOWN_GRACE", 20),
             logLevel: try EnvironmentOption.resolve(logLevel, variable: "KKS_LOG_LEVEL", default: .info) { Logger.Level(rawValue: $0) },
             logFormat: try EnvironmentOption.resolve(logFormat, variable: "KKS_LOG_FORMAT", default: .text) { LogFormat(rawValue: $0) },
-            adminTokenFile: try path(adminTokenFile, "KKS_ADMIN_TOKEN_FILE")
+            adminTokenFile: try path(adminTokenFile, "KKS_ADMIN_TOKEN_FILE"),
+            tls: tlsFiles
         )
+    }
+
+    /// Runs a TLS set-up step, turning its error into one that names the flag to fix.
+    private static func tlsSetup<Value>(_ body: () throws(TLSSetupError) -> Value) throws -> Value {
+        do {
+            return try body()
+        } catch {
+            throw ValidationError(error.describe { role in
+                switch role {
+                case .certificateChain: "--tls-cert (KKS_TLS_CERT)"
+                case .privateKey: "--tls-key (KKS_TLS_KEY)"
+                case .clientCA: "--tls-client-ca (KKS_TLS_CLIENT_CA)"
+                }
+            })
+        }
     }
 
     func validate() throws {
@@ -95,6 +131,11 @@ struct Serve: AsyncParsableCommand {
         options.logFormat.bootstrap(level: options.logLevel)
         let metrics = MetricsBootstrap.prometheus()
         let logger = Logger(label: "keda-kafka-scaler")
+        let tls = try options.tls.map { files in
+            try Self.tlsSetup { () throws(TLSSetupError) in
+                try TLSContextReloader(files: files, logger: Logger(label: "keda-kafka-scaler.tls"))
+            }
+        }
 
         var kafka = KafkaClientConfiguration.defaults
         kafka.kafkaTimeout = options.kafkaTimeout
@@ -115,6 +156,7 @@ struct Serve: AsyncParsableCommand {
         let server = GRPCServer(
             configuration: GRPCServerConfiguration(host: options.host, port: options.port, shutdownGrace: options.shutdownGrace),
             services: services,
+            tls: tls,
             logger: Logger(label: "keda-kafka-scaler.grpc")
         )
 

@@ -11,14 +11,20 @@ import Testing
 func withServer(
     goAwayDelay: Duration = .milliseconds(100),
     shutdownGrace: Duration = .seconds(5),
+    tls: TLSContextReloader? = nil,
+    tlsHandshakeTimeout: Duration = .seconds(10),
     register: (inout ServiceRegistry) -> Void = { _ in },
     _ body: (_ port: Int, _ health: HealthStatusRegistry, _ group: ServiceGroup, _ server: GRPCServer) async throws -> Void
 ) async throws {
     var services = ServiceRegistry(reflectionIndex: try ReflectionIndex.embedded())
     register(&services)
     let server = GRPCServer(
-        configuration: GRPCServerConfiguration(host: "127.0.0.1", port: 0, goAwayDelay: goAwayDelay, shutdownGrace: shutdownGrace),
+        configuration: GRPCServerConfiguration(
+            host: "127.0.0.1", port: 0, goAwayDelay: goAwayDelay, shutdownGrace: shutdownGrace,
+            tlsHandshakeTimeout: tlsHandshakeTimeout
+        ),
         services: services,
+        tls: tls,
         logger: Logger(label: "test.grpc")
     )
     let group = ServiceGroup(
