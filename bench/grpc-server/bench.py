@@ -235,8 +235,9 @@ def main():
         codes = {name: server.stop() for name, server in servers.items()}
     if codes.get("ours") not in (0, None):
         raise SystemExit(f"our server exited with {codes['ours']} after SIGTERM")
-    commit = subprocess.run(["git", "log", "-1", "--format=%h"], capture_output=True, text=True).stdout.strip()
-    section = render(results, args.requests, args.rounds, f"release build of commit {commit or 'unknown'}")
+    commit = subprocess.run(["git", "log", "-1", "--format=%h", "--", "Sources", "Package.swift"],
+                            capture_output=True, text=True).stdout.strip()
+    section = render(results, args.requests, args.rounds, f"release build of the server sources at commit {commit or 'unknown'}")
     write_section(args.results, section)
     print(section)
 
