@@ -31,15 +31,22 @@ def binary_path():
 class ServerProcess:
     """One running `keda-kafka-scaler serve` with its parsed log."""
 
-    def __init__(self, binary, shutdown_grace=5, extra_args=()):
+    def __init__(self, binary, shutdown_grace=5, via_environment=False):
+        """Passes the settings as flags, or (`via_environment`) as their KKS_* variables."""
         self.host = "127.0.0.1"
         self.shutdown_grace = shutdown_grace
         self.logs = []
         self._lines = threading.Condition()
+        settings = {"host": self.host, "port": "0", "log-format": "json", "shutdown-grace": str(shutdown_grace)}
+        env = dict(os.environ)
+        argv = [binary, "serve"]
+        for name, value in settings.items():
+            if via_environment:
+                env["KKS_" + name.upper().replace("-", "_")] = value
+            else:
+                argv += ["--" + name, value]
         self.proc = subprocess.Popen(
-            [binary, "serve", "--host", self.host, "--port", "0", "--log-format", "json",
-             "--shutdown-grace", str(shutdown_grace), *extra_args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._reader.start()

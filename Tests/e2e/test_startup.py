@@ -1,4 +1,6 @@
 """What the process says when it starts: one JSON object per log line, the chosen port."""
+import kks_server
+from h2_client import H2Conn
 
 
 def test_log_lines_are_json_with_the_standard_keys(server):
@@ -14,3 +16,14 @@ def test_listening_line_names_the_bound_port(server):
     assert len(listening) == 1, listening
     assert 0 < int(listening[0]["grpc.port"]) < 65536
     assert int(listening[0]["grpc.port"]) == server.port
+
+
+def test_settings_from_kks_environment_variables(kks_binary):
+    """serve with no flags at all, configured through KKS_HOST, KKS_PORT, KKS_LOG_FORMAT, ..."""
+    server = kks_server.ServerProcess(kks_binary, via_environment=True)
+    try:
+        with H2Conn(server.host, server.port) as conn:
+            conn.assert_serving()
+    finally:
+        code, _ = server.stop()
+    assert code == 0, server.log_text()
