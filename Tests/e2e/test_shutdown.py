@@ -1,9 +1,11 @@
 """The SIGTERM drain observed frame by frame (grpc-h2.md §1.7, SPEC §7)."""
 import time
 
+import pytest
 from hyperframe.frame import DataFrame, GoAwayFrame, HeadersFrame, PingFrame
 
 import grpc_wire
+import kks_server
 from grpc_wire import frame, health_request, health_response
 from raw_frames import FrameConn
 
@@ -107,3 +109,24 @@ def test_sigterm_ends_100_watches_on_one_connection(fresh_server):
     finally:
         raw.close()
     assert server.wait_exit(server.shutdown_grace + 2) == 0, server.log_text()
+
+
+@pytest.mark.slow
+def test_stuck_call_does_not_hold_the_process_past_the_grace(kks_binary):
+    """A unary call whose client never finishes its message: exit 0 at the grace (X5), not later."""
+    server = kks_server.ServerProcess(kks_binary, shutdown_grace=2)
+    raw = FrameConn(server.host, server.port)
+    try:
+        raw.establish()
+        raw.send_headers(1, raw.grpc_headers(grpc_wire.HEALTH_CHECK))
+        raw.send_data(1, CHECK_BODY[:3], end_stream=False)
+        server.sigterm()
+        raw.read_to_eof(timeout=server.shutdown_grace + 1)
+        closed_after = time.monotonic() - server.sigterm_at
+        assert server.shutdown_grace - 0.5 <= closed_after <= server.shutdown_grace + 0.5, closed_after
+        goaways = [i.frame.last_stream_id for i in raw.received if isinstance(i.frame, GoAwayFrame)]
+        assert goaways == [LAST_STREAM_ID_MAX, 1], goaways
+        assert server.wait_exit(1) == 0, server.log_text()
+    finally:
+        raw.close()
+        server.stop()
