@@ -31,15 +31,25 @@ def binary_path():
 class ServerProcess:
     """One running `keda-kafka-scaler serve` with its parsed log."""
 
-    def __init__(self, binary, shutdown_grace=5, extra_args=()):
+    def __init__(self, binary, shutdown_grace=5, via_environment=False, extra_args=()):
+        """Passes the settings as flags, or (`via_environment`) as their KKS_* variables;
+        `extra_args` are further `serve` flags."""
         self.host = "127.0.0.1"
         self.shutdown_grace = shutdown_grace
         self.logs = []
         self._lines = threading.Condition()
+        # The ops port is off: parallel servers would contend for its default 8080.
+        settings = {"host": self.host, "port": "0", "ops-port": "0", "log-format": "json", "shutdown-grace": str(shutdown_grace)}
+        env = dict(os.environ)
+        argv = [binary, "serve"]
+        for name, value in settings.items():
+            if via_environment:
+                env["KKS_" + name.upper().replace("-", "_")] = value
+            else:
+                argv += ["--" + name, value]
+        argv += list(extra_args)
         self.proc = subprocess.Popen(
-            [binary, "serve", "--host", self.host, "--port", "0", "--ops-port", "0", "--log-format", "json",
-             "--shutdown-grace", str(shutdown_grace), *extra_args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._reader.start()

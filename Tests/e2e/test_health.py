@@ -36,7 +36,20 @@ def test_watch_sends_current_status_at_once(server):
         first = next(call)
         assert first.status == SERVING
         assert time.monotonic() - started < 1.0
+        later = []
+
+        def collect():
+            try:
+                later.extend(call)
+            except grpc.RpcError as error:
+                assert error.code() == grpc.StatusCode.CANCELLED
+
+        reader = threading.Thread(target=collect, daemon=True)
+        reader.start()
+        time.sleep(0.5)
+        assert later == [], "Watch repeated a status that did not change"
         call.cancel()
+        reader.join(2)
 
 
 def test_watch_unknown_service_stays_open_until_deadline(server):

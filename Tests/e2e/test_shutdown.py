@@ -1,9 +1,11 @@
 """The SIGTERM drain observed frame by frame (grpc-h2.md §1.7, SPEC §7)."""
 import time
 
+import pytest
 from hyperframe.frame import DataFrame, GoAwayFrame, HeadersFrame, PingFrame
 
 import grpc_wire
+import kks_server
 from grpc_wire import frame, health_request, health_response
 from raw_frames import FrameConn
 
@@ -74,3 +76,57 @@ def test_sigterm_drain_sequence_on_the_wire(fresh_server):
         raw.close()
     code = server.wait_exit(server.shutdown_grace + 2)
     assert code == 0, f"exit status {code}\n{server.log_text()}"
+
+
+def test_sigterm_ends_100_watches_on_one_connection(fresh_server):
+    """Raw frames, since h2's state machine stops at the first GOAWAY."""
+    server = fresh_server
+    raw = FrameConn(server.host, server.port)
+    streams = range(1, 201, 2)
+    try:
+        raw.establish()
+        for stream in streams:
+            raw.send_headers(stream, raw.grpc_headers(grpc_wire.HEALTH_WATCH))
+            raw.send_data(stream, CHECK_BODY, end_stream=True)
+
+        def watch_data(stream):
+            return b"".join(bytes(i.frame.data) for i in raw.received if on_stream(stream, DataFrame)(i))
+
+        def ended(stream):
+            return any(on_stream(stream, HeadersFrame)(i) and "END_STREAM" in i.frame.flags for i in raw.received)
+
+        while not all(watch_data(s) for s in streams):
+            raw.read_frame()
+        server.sigterm()
+        while not all(ended(s) for s in streams):
+            assert raw.read_frame(timeout=server.shutdown_grace + 1) is not None, "closed before every Watch ended"
+        for stream in streams:
+            assert watch_data(stream) == frame(health_response(grpc_wire.SERVING)) + \
+                frame(health_response(grpc_wire.NOT_SERVING)), (stream, watch_data(stream))
+            trailers = [i for i in raw.received if on_stream(stream, HeadersFrame)(i) and "END_STREAM" in i.frame.flags]
+            assert trailers[0].header("grpc-status") == str(grpc_wire.UNAVAILABLE), trailers
+        raw.read_to_eof(timeout=server.shutdown_grace)
+    finally:
+        raw.close()
+    assert server.wait_exit(server.shutdown_grace + 2) == 0, server.log_text()
+
+
+@pytest.mark.slow
+def test_stuck_call_does_not_hold_the_process_past_the_grace(kks_binary):
+    """A unary call whose client never finishes its message: exit 0 at the grace (X5), not later."""
+    server = kks_server.ServerProcess(kks_binary, shutdown_grace=2)
+    raw = FrameConn(server.host, server.port)
+    try:
+        raw.establish()
+        raw.send_headers(1, raw.grpc_headers(grpc_wire.HEALTH_CHECK))
+        raw.send_data(1, CHECK_BODY[:3], end_stream=False)
+        server.sigterm()
+        raw.read_to_eof(timeout=server.shutdown_grace + 1)
+        closed_after = time.monotonic() - server.sigterm_at
+        assert server.shutdown_grace - 0.5 <= closed_after <= server.shutdown_grace + 0.5, closed_after
+        goaways = [i.frame.last_stream_id for i in raw.received if isinstance(i.frame, GoAwayFrame)]
+        assert goaways == [LAST_STREAM_ID_MAX, 1], goaways
+        assert server.wait_exit(1) == 0, server.log_text()
+    finally:
+        raw.close()
+        server.stop()

@@ -141,7 +141,7 @@ def machine():
     return f"`{uname.system} {uname.release} {uname.machine}`, {cpu}, nproc {os.cpu_count()}"
 
 
-def render(results, requests, rounds, binary_label):
+def render(results, requests, rounds, binary_label, load_before):
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         BEGIN,
@@ -149,7 +149,8 @@ def render(results, requests, rounds, binary_label):
         "",
         f"Machine: {machine()}. Written by `bench/grpc-server/run.sh` ({binary_label}); "
         f"{requests} requests per run, {rounds} alternating rounds per server and shape; "
-        "figures are medians over rounds (RSS: maximum). nghttpd `--no-tls` serves a static "
+        f"load average before the run {load_before:.2f} (the machine is shared, so absolute figures are noisy; "
+        "the alternation keeps the ratios fair); figures are medians over rounds (RSS: maximum). nghttpd `--no-tls` serves a static "
         "7-byte file equal to Check's SERVING response. Latency is h2load's per-request time.",
         "",
         "| c × m | server | req/s | p50 µs | p99 µs | CPU µs/req | RSS MiB |",
@@ -212,6 +213,7 @@ def main():
     help_text = subprocess.run([args.binary, "serve", "--help"], capture_output=True, text=True).stdout
     if "--ops-port" in help_text:
         ours_argv += ["--ops-port", "0"]
+    load_before = os.getloadavg()[0]
     nghttpd_port = free_port()
     servers = {}
     try:
@@ -235,8 +237,10 @@ def main():
         codes = {name: server.stop() for name, server in servers.items()}
     if codes.get("ours") not in (0, None):
         raise SystemExit(f"our server exited with {codes['ours']} after SIGTERM")
-    commit = subprocess.run(["git", "log", "-1", "--format=%h"], capture_output=True, text=True).stdout.strip()
-    section = render(results, args.requests, args.rounds, f"release build of commit {commit or 'unknown'}")
+    commit = subprocess.run(["git", "log", "-1", "--format=%h", "--", "Sources", "Package.swift"],
+                            capture_output=True, text=True).stdout.strip()
+    label = f"release build of the server sources at commit {commit or 'unknown'}"
+    section = render(results, args.requests, args.rounds, label, load_before)
     write_section(args.results, section)
     print(section)
 
