@@ -40,13 +40,10 @@ public struct NamedMetric: Sendable, Hashable {
 /// protobuf-c codecs for `externalscaler.proto`. Both directions exist: the server
 /// decodes requests and encodes responses, the `probe` command does the reverse.
 public enum ExternalScalerCodecs {
-    public static let scaledObjectRef = MessageCodec<ScaledObjectRef>(
-        decode: { bytes throws(RPCError) in
-            try ProtobufC.withUnpacked(
-                bytes, messageName: "externalscaler.ScaledObjectRef",
-                unpack: externalscaler__scaled_object_ref__unpack, free: externalscaler__scaled_object_ref__free_unpacked
-            ) { ref in ScaledObjectRef(ref.pointee) }
-        },
+    public static let scaledObjectRef = MessageCodec<ScaledObjectRef>.protobufC(
+        "externalscaler.ScaledObjectRef",
+        unpack: externalscaler__scaled_object_ref__unpack, free: externalscaler__scaled_object_ref__free_unpacked,
+        read: { ScaledObjectRef($0.pointee) },
         encode: { ref in
             var arena = CMemoryArena()
             var message = Externalscaler__ScaledObjectRef(ref, arena: &arena)
@@ -54,18 +51,15 @@ public enum ExternalScalerCodecs {
         }
     )
 
-    public static let getMetricsRequest = MessageCodec<GetMetricsRequest>(
-        decode: { bytes throws(RPCError) in
-            try ProtobufC.withUnpacked(
-                bytes, messageName: "externalscaler.GetMetricsRequest",
-                unpack: externalscaler__get_metrics_request__unpack, free: externalscaler__get_metrics_request__free_unpacked
-            ) { request in
-                GetMetricsRequest(
-                    scaledObjectRef: request.pointee.scaledobjectref.map { ScaledObjectRef($0.pointee) }
-                        ?? ScaledObjectRef(name: "", namespace: "", scalerMetadata: [:]),
-                    metricName: ProtobufC.string(request.pointee.metricname)
-                )
-            }
+    public static let getMetricsRequest = MessageCodec<GetMetricsRequest>.protobufC(
+        "externalscaler.GetMetricsRequest",
+        unpack: externalscaler__get_metrics_request__unpack, free: externalscaler__get_metrics_request__free_unpacked,
+        read: { request in
+            GetMetricsRequest(
+                scaledObjectRef: request.pointee.scaledobjectref.map { ScaledObjectRef($0.pointee) }
+                    ?? ScaledObjectRef(name: "", namespace: "", scalerMetadata: [:]),
+                metricName: ProtobufC.string(request.pointee.metricname)
+            )
         },
         encode: { request in
             var arena = CMemoryArena()
@@ -80,13 +74,10 @@ public enum ExternalScalerCodecs {
     )
 
     /// `IsActiveResponse`; both answers are packed once.
-    public static let isActiveResponse = MessageCodec<Bool>(
-        decode: { bytes throws(RPCError) in
-            try ProtobufC.withUnpacked(
-                bytes, messageName: "externalscaler.IsActiveResponse",
-                unpack: externalscaler__is_active_response__unpack, free: externalscaler__is_active_response__free_unpacked
-            ) { response in response.pointee.result != 0 }
-        },
+    public static let isActiveResponse = MessageCodec<Bool>.protobufC(
+        "externalscaler.IsActiveResponse",
+        unpack: externalscaler__is_active_response__unpack, free: externalscaler__is_active_response__free_unpacked,
+        read: { $0.pointee.result != 0 },
         encode: { active in active ? packedActive : packedInactive }
     )
 
@@ -100,71 +91,75 @@ public enum ExternalScalerCodecs {
         return ProtobufC.pack(&message)
     }
 
-    /// `GetMetricSpecResponse` with one spec: `targetSize` and `targetSizeFloat`.
-    public static let getMetricSpecResponse = MessageCodec<[NamedMetric]>(
-        decode: { bytes throws(RPCError) in
-            try ProtobufC.withUnpacked(
-                bytes, messageName: "externalscaler.GetMetricSpecResponse",
-                unpack: externalscaler__get_metric_spec_response__unpack, free: externalscaler__get_metric_spec_response__free_unpacked
-            ) { response in
-                (0..<response.pointee.n_metricspecs).compactMap { index in
-                    response.pointee.metricspecs[index].map {
-                        NamedMetric(name: ProtobufC.string($0.pointee.metricname), value: $0.pointee.targetsize)
-                    }
-                }
+    /// `GetMetricSpecResponse`: each spec's `targetSize` and `targetSizeFloat`.
+    public static let getMetricSpecResponse = MessageCodec<[NamedMetric]>.protobufC(
+        "externalscaler.GetMetricSpecResponse",
+        unpack: externalscaler__get_metric_spec_response__unpack, free: externalscaler__get_metric_spec_response__free_unpacked,
+        read: { response in
+            metrics(response.pointee.metricspecs, count: response.pointee.n_metricspecs) {
+                NamedMetric(name: ProtobufC.string($0.metricname), value: $0.targetsize)
             }
         },
         encode: { specs in
             var arena = CMemoryArena()
-            let list = arena.allocate(UnsafeMutablePointer<Externalscaler__MetricSpec>?.self, count: specs.count)
-            for (index, spec) in specs.enumerated() {
-                let message = arena.allocate(Externalscaler__MetricSpec.self, count: 1)
+            var response = Externalscaler__GetMetricSpecResponse()
+            externalscaler__get_metric_spec_response__init(&response)
+            response.n_metricspecs = specs.count
+            response.metricspecs = list(specs, arena: &arena) { spec, message, arena in
                 externalscaler__metric_spec__init(message)
                 message.pointee.metricname = arena.string(spec.name)
                 message.pointee.targetsize = spec.value
                 message.pointee.targetsizefloat = Double(spec.value)
-                list[index] = message
             }
-            var response = Externalscaler__GetMetricSpecResponse()
-            externalscaler__get_metric_spec_response__init(&response)
-            response.n_metricspecs = specs.count
-            response.metricspecs = list
             return ProtobufC.pack(&response)
         }
     )
 
-    /// `GetMetricsResponse`: `metricValue` and `metricValueFloat`.
-    public static let getMetricsResponse = MessageCodec<[NamedMetric]>(
-        decode: { bytes throws(RPCError) in
-            try ProtobufC.withUnpacked(
-                bytes, messageName: "externalscaler.GetMetricsResponse",
-                unpack: externalscaler__get_metrics_response__unpack, free: externalscaler__get_metrics_response__free_unpacked
-            ) { response in
-                (0..<response.pointee.n_metricvalues).compactMap { index in
-                    response.pointee.metricvalues[index].map {
-                        NamedMetric(name: ProtobufC.string($0.pointee.metricname), value: $0.pointee.metricvalue)
-                    }
-                }
+    /// `GetMetricsResponse`: each value's `metricValue` and `metricValueFloat`.
+    public static let getMetricsResponse = MessageCodec<[NamedMetric]>.protobufC(
+        "externalscaler.GetMetricsResponse",
+        unpack: externalscaler__get_metrics_response__unpack, free: externalscaler__get_metrics_response__free_unpacked,
+        read: { response in
+            metrics(response.pointee.metricvalues, count: response.pointee.n_metricvalues) {
+                NamedMetric(name: ProtobufC.string($0.metricname), value: $0.metricvalue)
             }
         },
         encode: { values in
             var arena = CMemoryArena()
-            let list = arena.allocate(UnsafeMutablePointer<Externalscaler__MetricValue>?.self, count: values.count)
-            for (index, value) in values.enumerated() {
-                let message = arena.allocate(Externalscaler__MetricValue.self, count: 1)
+            var response = Externalscaler__GetMetricsResponse()
+            externalscaler__get_metrics_response__init(&response)
+            response.n_metricvalues = values.count
+            response.metricvalues = list(values, arena: &arena) { value, message, arena in
                 externalscaler__metric_value__init(message)
                 message.pointee.metricname = arena.string(value.name)
                 message.pointee.metricvalue = value.value
                 message.pointee.metricvaluefloat = Double(value.value)
-                list[index] = message
             }
-            var response = Externalscaler__GetMetricsResponse()
-            externalscaler__get_metrics_response__init(&response)
-            response.n_metricvalues = values.count
-            response.metricvalues = list
             return ProtobufC.pack(&response)
         }
     )
+
+    /// Reads a repeated sub-message field.
+    private static func metrics<Item>(
+        _ list: UnsafeMutablePointer<UnsafeMutablePointer<Item>?>?, count: Int, _ read: (Item) -> NamedMetric
+    ) -> [NamedMetric] {
+        guard let list else { return [] }
+        return (0..<count).compactMap { list[$0].map { read($0.pointee) } }
+    }
+
+    /// Builds a repeated sub-message field in `arena`, one zeroed message per metric for `fill`.
+    private static func list<Item>(
+        _ metrics: [NamedMetric], arena: inout CMemoryArena,
+        fill: (NamedMetric, UnsafeMutablePointer<Item>, inout CMemoryArena) -> Void
+    ) -> UnsafeMutablePointer<UnsafeMutablePointer<Item>?> {
+        let list = arena.allocate(UnsafeMutablePointer<Item>?.self, count: metrics.count)
+        for (index, metric) in metrics.enumerated() {
+            let message = arena.allocate(Item.self, count: 1)
+            fill(metric, message, &arena)
+            list[index] = message
+        }
+        return list
+    }
 }
 
 extension ScaledObjectRef {
