@@ -28,19 +28,28 @@ def binary_path():
     return str(pathlib.Path(bin_dir) / "keda-kafka-scaler")
 
 
+def run_to_exit(binary, *extra_args, env=None, timeout=START_TIMEOUT):
+    """Runs `serve` expecting it to stop by itself (a start-up error); returns (status, stderr)."""
+    completed = subprocess.run(
+        [binary, "serve", "--host", "127.0.0.1", "--port", "0", "--ops-port", "0", "--log-format", "json", *extra_args],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+    )
+    return completed.returncode, completed.stderr
+
+
 class ServerProcess:
     """One running `keda-kafka-scaler serve` with its parsed log."""
 
-    def __init__(self, binary, shutdown_grace=5, via_environment=False, extra_args=()):
+    def __init__(self, binary, shutdown_grace=5, via_environment=False, extra_args=(), env=None):
         """Passes the settings as flags, or (`via_environment`) as their KKS_* variables;
-        `extra_args` are further `serve` flags."""
+        `extra_args` are further `serve` flags and `env` further environment variables."""
         self.host = "127.0.0.1"
         self.shutdown_grace = shutdown_grace
         self.logs = []
         self._lines = threading.Condition()
         # The ops port is off: parallel servers would contend for its default 8080.
         settings = {"host": self.host, "port": "0", "ops-port": "0", "log-format": "json", "shutdown-grace": str(shutdown_grace)}
-        env = dict(os.environ)
+        env = {**os.environ, **(env or {})}
         argv = [binary, "serve"]
         for name, value in settings.items():
             if via_environment:
@@ -53,8 +62,14 @@ class ServerProcess:
         )
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._reader.start()
-        self.port = self._wait_for_port()
         self.sigterm_at = None
+        try:
+            listening = self.wait_for_log("gRPC server listening", START_TIMEOUT)
+        except AssertionError:
+            self.kill()
+            raise
+        self.port = int(listening["grpc.port"])
+        self.tls_mode = listening.get("grpc.tls")
 
     @property
     def target(self):
@@ -73,20 +88,26 @@ class ServerProcess:
         with self._lines:
             self._lines.notify_all()
 
-    def _wait_for_port(self):
-        deadline = time.monotonic() + START_TIMEOUT
+    def wait_for_log(self, message, timeout, after=0):
+        """The first log entry whose message starts with `message`, beyond the first `after` such entries."""
+        deadline = time.monotonic() + timeout
         with self._lines:
             while True:
-                for entry in self.logs:
-                    if entry.get("message") == "gRPC server listening" and "grpc.port" in entry:
-                        return int(entry["grpc.port"])
+                matches = [entry for entry in self.logs if entry.get("message", "").startswith(message)]
+                if len(matches) > after:
+                    return matches[after]
                 if self.proc.poll() is not None:
-                    raise RuntimeError(f"server exited with {self.proc.returncode} before listening:\n{self.log_text()}")
+                    raise AssertionError(f"server exited with {self.proc.returncode} while waiting for "
+                                         f"{message!r}:\n{self.log_text()}")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    self.kill()
-                    raise RuntimeError(f"server did not log 'gRPC server listening' within {START_TIMEOUT}s:\n{self.log_text()}")
+                    raise AssertionError(f"no {message!r} log within {timeout}s:\n{self.log_text()}")
                 self._lines.wait(min(remaining, 0.2))
+
+    def count(self, message):
+        """How many log entries start with `message`."""
+        with self._lines:
+            return sum(1 for entry in self.logs if entry.get("message", "").startswith(message))
 
     def open_fds(self):
         return len(os.listdir(f"/proc/{self.proc.pid}/fd"))

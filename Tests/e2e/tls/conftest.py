@@ -1,19 +1,11 @@
 """Fixtures for the TLS end-to-end tests: certificates made by openssl, and servers started with TLS flags."""
-import os
 import shutil
 
 import pytest
 
+import kks_server
+import tls_clients
 import tls_material
-import tls_server
-
-
-@pytest.fixture(scope="session")
-def kks_binary():
-    path = tls_server.binary_path()
-    if not os.access(path, os.X_OK):
-        pytest.fail(f"server binary {path} is missing or not executable (set KKS_BINARY or run swift build)")
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -29,14 +21,14 @@ def start_server(kks_binary):
     started = []
 
     def start(*extra_args, env=None):
-        server = tls_server.ServerProcess(kks_binary, *extra_args, env=env)
+        server = kks_server.ServerProcess(kks_binary, shutdown_grace=tls_clients.SHUTDOWN_GRACE, extra_args=extra_args, env=env)
         started.append(server)
         return server
 
     yield start
     failures = []
     for server in started:
-        code = server.stop()
+        code, _ = server.stop()
         if code != 0:
             failures.append(f"server exited with {code} after SIGTERM:\n{server.log_text()}")
     if failures:

@@ -9,8 +9,7 @@ import time
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from tls_clients import RPC_TIMEOUT, health_check, secure_channel
-from tls_server import SHUTDOWN_GRACE
+from tls_clients import RPC_TIMEOUT, SHUTDOWN_GRACE, health_check, secure_channel
 
 
 def test_sigterm_ends_tls_streams_and_exits_within_the_grace(start_server, material):
@@ -41,7 +40,7 @@ def test_sigterm_ends_tls_streams_and_exits_within_the_grace(start_server, mater
         assert seen == ["SERVING"]
 
         started = time.monotonic()
-        code = server.stop()
+        code, _ = server.stop()
         elapsed = time.monotonic() - started
         follower.join(RPC_TIMEOUT)
     assert code == 0, server.log_text()

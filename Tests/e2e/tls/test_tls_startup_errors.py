@@ -1,11 +1,11 @@
 """Bad TLS flag combinations and files stop `serve` at start-up with an error naming the flag."""
 import pytest
 
-import tls_server
+import kks_server
 
 
 def expect_refusal(kks_binary, *args, env=None):
-    code, stderr = tls_server.run_to_exit(kks_binary, *args, env=env)
+    code, stderr = kks_server.run_to_exit(kks_binary, *args, env=env)
     assert code != 0, f"serve started despite bad TLS settings:\n{stderr}"
     return stderr
 

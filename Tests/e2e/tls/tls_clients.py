@@ -6,6 +6,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 RPC_TIMEOUT = 5.0
+# The shutdown grace TLS test servers run with (seconds).
+SHUTDOWN_GRACE = 3
 
 
 def secure_channel(target, ca, client=None):
