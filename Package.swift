@@ -134,7 +134,11 @@ let package = Package(
         ),
         .testTarget(
             name: "KedaKafkaScalerCLITests",
-            dependencies: ["keda-kafka-scaler", "GRPCClient", "KafkaScaler"],
+            dependencies: [
+                "keda-kafka-scaler", "GRPCClient", "GRPCServerCore", "GRPCServerNIO", "KafkaScaler", "KafkaLag", "KafkaMockCluster", "ScalerRegistry",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -2,9 +2,9 @@ import Foundation
 import KafkaLag
 
 /// The demo's moving workload as a pure state machine: a producer whose rate swings
-/// between about 40 and 160 messages/s and a consumer group whose commit rate swings
-/// the same way a quarter period later, so lag rises, falls back to zero, and rises
-/// again every 40 s. Partitions get unequal shares of the traffic, so their lags differ.
+/// between 40 and 160 messages/s and a consumer group whose processing rate swings
+/// the same way a quarter period later, so lag rises for 20 s, drains back to zero
+/// for 20 s, and rises again. Partitions get unequal shares of the traffic, so their lags differ.
 /// ``step(at:interval:)`` returns what to produce and commit; the caller does the I/O.
 struct DemoTraffic: Sendable {
     /// What one step asks of the cluster.
@@ -23,7 +23,7 @@ struct DemoTraffic: Sendable {
     private(set) var endOffsets: [Int64]
     private(set) var committed: [Int64]
     private var produceCarry: [Double]
-    private var consumeCarry: [Double]
+    private var consumeCarry = 0.0
     private var started = false
 
     init(topic: String, partitions: Int) {
@@ -34,17 +34,22 @@ struct DemoTraffic: Sendable {
         endOffsets = Array(repeating: 0, count: partitions)
         committed = Array(repeating: 0, count: partitions)
         produceCarry = Array(repeating: 0, count: partitions)
-        consumeCarry = Array(repeating: 0, count: partitions)
     }
 
     /// Messages per second the producer writes at `seconds` into the demo.
     static func produceRate(at seconds: Double) -> Double {
-        100 + 60 * cos(2 * Double.pi * seconds / period)
+        100 + 60 * cos(angle(seconds))
     }
 
     /// Messages per second the consumer group can process at `seconds` into the demo.
     static func consumeRate(at seconds: Double) -> Double {
-        100 + 60 * sin(2 * Double.pi * seconds / period)
+        100 + 60 * sin(angle(seconds))
+    }
+
+    /// Starts where the producer begins to outrun the consumers, so lag rises at once:
+    /// it grows for half a period, then drains back to zero for the other half.
+    private static func angle(_ seconds: Double) -> Double {
+        2 * Double.pi * (seconds / period + 5.0 / 8.0)
     }
 
     /// Advances by `interval` seconds ending at `seconds`. The first step commits
@@ -57,23 +62,31 @@ struct DemoTraffic: Sendable {
             for partition in partitions { step.commit[TopicPartition(topic: topic, partition: Int32(partition))] = 0 }
         }
         let produced = Self.produceRate(at: seconds) * interval
-        let capacity = Self.consumeRate(at: seconds) * interval / Double(endOffsets.count)
         for partition in partitions {
-            let key = TopicPartition(topic: topic, partition: Int32(partition))
             produceCarry[partition] += produced * weights[partition]
             let count = Int(produceCarry[partition])
             produceCarry[partition] -= Double(count)
             if count > 0 {
-                step.produce[key] = count
+                step.produce[TopicPartition(topic: topic, partition: Int32(partition))] = count
                 endOffsets[partition] += Int64(count)
             }
-            consumeCarry[partition] += capacity
-            let processed = min(Int64(consumeCarry[partition]), endOffsets[partition] - committed[partition])
-            consumeCarry[partition] = min(consumeCarry[partition] - Double(processed), 1)
-            if processed > 0 {
-                committed[partition] += processed
-                step.commit[key] = committed[partition]
-            }
+        }
+        // The group's consumers share their capacity over the partitions in proportion
+        // to lag; capacity left idle is not banked.
+        consumeCarry += Self.consumeRate(at: seconds) * interval
+        let lags = partitions.map { endOffsets[$0] - committed[$0] }
+        let totalLag = lags.reduce(0, +)
+        let budget = min(Int64(consumeCarry), totalLag)
+        consumeCarry = min(consumeCarry - Double(budget), 1)
+        var shares = lags.map { totalLag > 0 ? budget * $0 / totalLag : 0 }
+        var rest = budget - shares.reduce(0, +)
+        for partition in partitions.sorted(by: { lags[$0] > lags[$1] }) where rest > 0 && shares[partition] < lags[partition] {
+            shares[partition] += 1
+            rest -= 1
+        }
+        for partition in partitions where shares[partition] > 0 {
+            committed[partition] += shares[partition]
+            step.commit[TopicPartition(topic: topic, partition: Int32(partition))] = committed[partition]
         }
         return step
     }

@@ -12,11 +12,10 @@ struct Health: AsyncParsableCommand {
 
     /// grpc_health_probe's exit codes.
     enum Status {
-        static let serving = ExitCode(0)
-        static let invalidArguments = ExitCode(1)
-        static let connectionFailure = ExitCode(2)
-        static let rpcFailure = ExitCode(3)
-        static let unhealthy = ExitCode(4)
+        static let invalidArguments: Int32 = 1
+        static let connectionFailure: Int32 = 2
+        static let rpcFailure: Int32 = 3
+        static let unhealthy: Int32 = 4
     }
 
     @Option(help: "The scaler's gRPC address (default: 127.0.0.1:$KKS_PORT, else 127.0.0.1:6000)")
@@ -39,8 +38,7 @@ struct Health: AsyncParsableCommand {
         do {
             client = try await GRPCClient.connect(to: target, within: limit)
         } catch {
-            printError("error: failed to connect service at \"\(target)\": \(error.message)")
-            throw Status.connectionFailure
+            throw failure("failed to connect service at \"\(target)\": \(error.message)", exitCode: Status.connectionFailure)
         }
         let result = await client.unary(
             "/grpc.health.v1.Health/Check", request: service,
@@ -49,11 +47,10 @@ struct Health: AsyncParsableCommand {
         await client.close()
         switch result {
         case .failure(let error):
-            printError("error: health rpc failed: \(error)")
-            throw Status.rpcFailure
+            throw failure("health rpc failed: \(error)", exitCode: Status.rpcFailure)
         case .success(let status) where status != .serving:
             printError("service unhealthy (responded with \"\(status)\")")
-            throw Status.unhealthy
+            throw ExitCode(Status.unhealthy)
         case .success(let status):
             print("status: \(status)")
         }

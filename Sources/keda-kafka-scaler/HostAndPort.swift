@@ -34,8 +34,13 @@ struct HostAndPort: Hashable, Sendable, CustomStringConvertible, ExpressibleByAr
     /// `127.0.0.1` on the port `serve` would use: `variable` (`KKS_PORT`,
     /// `KKS_OPS_PORT`) if set, else `port`.
     static func loopback(portVariable variable: String, default port: Int) throws -> HostAndPort {
-        let resolved = try EnvironmentOption.resolve(nil, variable: variable, default: port) { Int($0) }
-        guard (1...65_535).contains(resolved) else { throw ValidationError("\(variable) \(resolved) is not a port to connect to") }
+        let resolved: Int
+        do {
+            resolved = try EnvironmentOption.resolve(nil, variable: variable, default: port) { Int($0) }
+        } catch {
+            throw failure("\(error)")
+        }
+        guard (1...65_535).contains(resolved) else { throw failure("\(variable) \(resolved) is not a port to connect to") }
         return HostAndPort(host: "127.0.0.1", port: resolved)
     }
 }

@@ -23,7 +23,7 @@ struct KedaKafkaScaler: AsyncParsableCommand {
         } catch {
             if exitCode(for: error) == .validationFailure, CommandLine.arguments.dropFirst().first == Health._commandName {
                 printError(fullMessage(for: error))
-                exit(withError: Health.Status.invalidArguments)
+                exit(withError: ExitCode(Health.Status.invalidArguments))
             }
             exit(withError: error)
         }

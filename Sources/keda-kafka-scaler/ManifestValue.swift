@@ -23,7 +23,14 @@ indirect enum ManifestValue: Hashable, Sendable {
 
     /// Every document of a YAML stream (`---`-separated).
     static func yamlDocuments(_ text: String) throws -> [ManifestValue] {
-        try Yams.compose_all(yaml: text).map { try ManifestValue($0) }
+        var nodes = try Yams.compose_all(yaml: text)
+        var documents: [ManifestValue] = []
+        while let node = nodes.next() {
+            documents.append(try ManifestValue(node))
+        }
+        // The sequence ends at a parse error and keeps it.
+        if let error = nodes.error { throw error }
+        return documents
     }
 
     /// One JSON document.

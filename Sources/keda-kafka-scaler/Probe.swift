@@ -38,6 +38,7 @@ struct Probe: AsyncParsableCommand {
     func validate() throws {
         try CommandTimeout.validate(timeout)
         _ = try Self.parse(metadataEntries)
+        guard file != nil || !metadataEntries.isEmpty else { throw ValidationError("give the trigger metadata with --metadata key=value or --file") }
     }
 
     func run() async throws {
@@ -45,11 +46,10 @@ struct Probe: AsyncParsableCommand {
         do {
             file = try self.file.map { path throws(TriggerFileError) in try TriggerFile.load(path: path) }
         } catch {
-            throw ValidationError(error.message)
+            throw failure(error.message)
         }
         var metadata = file?.metadata ?? [:]
         metadata.merge(try Self.parse(metadataEntries)) { $1 }
-        guard !metadata.isEmpty else { throw ValidationError("give the trigger metadata with --metadata key=value or --file") }
         let target = try address ?? scalerAddress(in: metadata) ?? HostAndPort.loopback(portVariable: "KKS_PORT", default: 6000)
         let ref = ScaledObjectRef(name: name ?? file?.name ?? "probe", namespace: namespace ?? file?.namespace ?? "default", scalerMetadata: metadata)
 
@@ -63,8 +63,7 @@ struct Probe: AsyncParsableCommand {
         do {
             client = try await GRPCClient.connect(to: target, within: limit)
         } catch {
-            printError("error: \(error.message)")
-            throw ExitCode(2)
+            throw failure(error.message, exitCode: 2)
         }
         let round = await KedaRound.run(client, ref: ref, timeout: limit)
         await client.close()
@@ -84,7 +83,7 @@ struct Probe: AsyncParsableCommand {
     private func scalerAddress(in metadata: [String: String]) throws -> HostAndPort? {
         guard let raw = metadata["scalerAddress"]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
         guard let address = HostAndPort(argument: raw) else {
-            throw ValidationError("scalerAddress '\(raw)' in the metadata is not HOST:PORT; give --address")
+            throw failure("scalerAddress '\(raw)' in the metadata is not HOST:PORT; give --address")
         }
         return address
     }

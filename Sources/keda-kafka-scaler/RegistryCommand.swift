@@ -31,12 +31,11 @@ struct RegistryCommand: AsyncParsableCommand {
                     method, path, to: address, authorization: authorization, timeout: CommandTimeout.duration(timeout)
                 )
             } catch {
-                printError("error: \(error)")
-                throw ExitCode(2)
+                throw failure("\(error)", exitCode: 2)
             }
             guard (200..<300).contains(response.status.code) else {
-                printError("error: \(method) \(path) answered \(response.status.code) \(response.status.reasonPhrase): \(response.text.trimmingCharacters(in: .whitespacesAndNewlines))")
-                throw ExitCode(3)
+                let body = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                throw failure("\(method) \(path) answered \(response.status.code) \(response.status.reasonPhrase): \(body)", exitCode: 3)
             }
             return response
         }
@@ -60,8 +59,7 @@ struct RegistryCommand: AsyncParsableCommand {
             do {
                 listing = try JSONDecoder().decode(RegistryListing.self, from: Data(response.body))
             } catch {
-                printError("error: GET /registry did not return a registry listing: \(error)")
-                throw ExitCode(3)
+                throw failure("GET /registry did not return a registry listing: \(error)", exitCode: 3)
             }
             for line in listing.table() { print(line) }
         }
@@ -109,9 +107,9 @@ struct RegistryCommand: AsyncParsableCommand {
             do {
                 token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             } catch {
-                throw ValidationError("cannot read --token-file \(path): \(error.localizedDescription)")
+                throw failure("cannot read --token-file \(path): \(error.localizedDescription)")
             }
-            guard !token.isEmpty else { throw ValidationError("--token-file \(path) is empty") }
+            guard !token.isEmpty else { throw failure("--token-file \(path) is empty") }
             return token
         }
     }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 extension String {
@@ -11,4 +12,11 @@ extension String {
 /// Writes a line to standard error (diagnostics stay off stdout, which scripts parse).
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// Reports a failure found while running (not a usage error, so no usage text) and
+/// returns the exit code to throw.
+func failure(_ message: String, exitCode: Int32 = 1) -> ExitCode {
+    printError("error: \(message)")
+    return ExitCode(exitCode)
 }
