@@ -135,9 +135,10 @@ let package = Package(
         .testTarget(
             name: "KedaKafkaScalerCLITests",
             dependencies: [
-                "keda-kafka-scaler", "GRPCClient", "GRPCServerCore", "GRPCServerNIO", "KafkaScaler", "KafkaLag", "KafkaMockCluster", "ScalerRegistry",
+                "keda-kafka-scaler", "GRPCServerCore", "GRPCServerNIO", "KafkaLag",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings

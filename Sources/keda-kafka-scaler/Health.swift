@@ -18,7 +18,7 @@ struct Health: AsyncParsableCommand {
         static let unhealthy: Int32 = 4
     }
 
-    @Option(help: "The scaler's gRPC address (default: 127.0.0.1:$KKS_PORT, else 127.0.0.1:6000)")
+    @Option(help: ArgumentHelp("The scaler's gRPC address (default: 127.0.0.1:$KKS_PORT, else 127.0.0.1:6000)", valueName: "host:port"))
     var address: HostAndPort?
 
     @Option(help: "The service to check; empty means the whole server")

@@ -29,8 +29,6 @@ struct HostAndPort: Hashable, Sendable, CustomStringConvertible, ExpressibleByAr
 
     var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-    static var defaultValueDescription: String { "HOST:PORT" }
-
     /// `127.0.0.1` on the port `serve` would use: `variable` (`KKS_PORT`,
     /// `KKS_OPS_PORT`) if set, else `port`.
     static func loopback(portVariable variable: String, default port: Int) throws -> HostAndPort {

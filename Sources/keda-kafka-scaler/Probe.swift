@@ -13,11 +13,13 @@ struct Probe: AsyncParsableCommand {
             all with the same ScaledObjectRef, and stops at the first failure like KEDA. \
             Secret values (passwords, keys, SASL credentials) are masked in the output. \
             Exit status: 0 when every call succeeded, 2 when the scaler cannot be reached, \
-            3 when a call failed, 1 for bad arguments or an unusable --file.
+            3 when a call failed, 1 for an unusable --file, 64 for bad arguments.
             """
     )
 
-    @Option(help: "The scaler's gRPC address (default: the file's scalerAddress, else 127.0.0.1:$KKS_PORT or 127.0.0.1:6000)")
+    @Option(help: ArgumentHelp(
+        "The scaler's gRPC address (default: the file's scalerAddress, else 127.0.0.1:$KKS_PORT or 127.0.0.1:6000)", valueName: "host:port"
+    ))
     var address: HostAndPort?
 
     @Option(name: .customLong("metadata"), help: ArgumentHelp("A trigger metadata entry, key=value (repeatable; beats --file)", valueName: "key=value"))

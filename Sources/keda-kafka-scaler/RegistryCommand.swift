@@ -7,12 +7,13 @@ struct RegistryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "registry",
         abstract: "List the connection registry or force a reload, through the ops port.",
+        discussion: "Exit status: 0 on success, 2 when the ops port cannot be reached, 3 on an error answer, 64 for bad arguments.",
         subcommands: [List.self, Reload.self]
     )
 
     /// Where the ops port is.
     struct OpsOptions: ParsableArguments {
-        @Option(help: "The scaler's ops address (default: 127.0.0.1:$KKS_OPS_PORT, else 127.0.0.1:8080)")
+        @Option(help: ArgumentHelp("The scaler's ops address (default: 127.0.0.1:$KKS_OPS_PORT, else 127.0.0.1:8080)", valueName: "host:port"))
         var opsAddress: HostAndPort?
 
         @Option(help: "Seconds the request may take")
