@@ -80,13 +80,15 @@ public final class GRPCClient: Sendable {
         let promise = channel.eventLoop.makePromise(of: Result<[UInt8], RPCError>.self)
         let handler = self.handler
         let authority = self.authority
+        // Queued before the cancellation handler can queue a cancel, so the event loop
+        // always sees start, then cancel.
+        channel.eventLoop.execute {
+            handler.value.start(callID: callID, path: path, authority: authority, message: message, timeout: timeout, promise: promise)
+        }
         return await withTaskCancellationHandler {
-            channel.eventLoop.execute {
-                handler.value.start(callID: callID, path: path, authority: authority, message: message, timeout: timeout, promise: promise)
-            }
             // The handler always succeeds the promise: with the result, at the deadline,
-            // or when the connection ends.
-            return (try? await promise.futureResult.get()) ?? .failure(RPCError(code: .internal, message: "call lost"))
+            // when the call is cancelled, or when the connection ends.
+            (try? await promise.futureResult.get()) ?? .failure(RPCError(code: .internal, message: "call lost"))
         } onCancel: {
             channel.eventLoop.execute { handler.value.cancel(callID: callID) }
         }

@@ -85,7 +85,9 @@ final class GRPCClientHandler: ChannelInboundHandler {
         }
     }
 
-    /// Cancels a call whose caller gave up (task cancellation).
+    /// Cancels a call whose caller gave up (task cancellation). Always runs after the
+    /// call's `start` (both are queued on the event loop in that order); a call that
+    /// already finished is left alone.
     func cancel(callID: UInt64) {
         finish(callID, with: .failure(RPCError(code: .cancelled, message: "call cancelled by the caller")), reset: true)
     }

@@ -143,6 +143,21 @@ struct GRPCClientTests {
         }
     }
 
+    @Test("a call from an already cancelled task ends CANCELLED without waiting for its timeout")
+    func cancelledBeforeStart() async throws {
+        try await withProbeServer { port, _ in
+            let client = try await GRPCClient.connect(host: "127.0.0.1", port: port)
+            let started = ContinuousClock.now
+            let result = await Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return await client.unary("/test.Probe/Slow", message: [], timeout: .seconds(20))
+            }.value
+            if case .failure(let error) = result { #expect(error.code == .cancelled) } else { Issue.record("expected CANCELLED") }
+            #expect(started.duration(to: .now) < .seconds(5))
+            await client.close()
+        }
+    }
+
     @Test("calls after close are UNAVAILABLE")
     func afterClose() async throws {
         try await withProbeServer { port, _ in
