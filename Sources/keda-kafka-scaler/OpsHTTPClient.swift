@@ -16,7 +16,27 @@ enum OpsHTTPClient {
 
     /// Why there is no answer.
     struct Failure: Error, CustomStringConvertible {
+        /// The kind of failure.
+        struct Code: Hashable, Sendable {
+            private enum Value: Hashable, Sendable { case unreachable, timedOut, truncated }
+            private let value: Value
+            private init(_ value: Value) { self.value = value }
+
+            /// No connection could be made.
+            static let unreachable = Code(.unreachable)
+            /// No complete answer within the timeout.
+            static let timedOut = Code(.timedOut)
+            /// The connection ended before the response did.
+            static let truncated = Code(.truncated)
+        }
+
+        var code: Code
         var description: String
+
+        init(_ code: Code, _ description: String) {
+            self.code = code
+            self.description = description
+        }
     }
 
     /// Sends `method path` with an empty body and returns the response.
@@ -51,17 +71,16 @@ enum OpsHTTPClient {
                     case .head(let head): status = head.status
                     case .body(let buffer): body += buffer.readableBytesView
                     case .end:
-                        guard let status else { throw Failure(description: "response ended before its status line") }
+                        guard let status else { throw Failure(.truncated, "response ended before its status line") }
                         return Response(status: status, body: body)
                     }
                 }
-                throw Failure(description: "connection closed before the response was complete")
+                throw Failure(.truncated, "connection closed before the response was complete")
             }
-        } catch let failure as Failure {
-            throw timedOut.load(ordering: .relaxed) ? Failure(description: "no answer from \(address) within \(timeout)") : failure
         } catch {
-            if timedOut.load(ordering: .relaxed) { throw Failure(description: "no answer from \(address) within \(timeout)") }
-            throw Failure(description: "cannot reach the ops port at \(address): \(error)")
+            if timedOut.load(ordering: .relaxed) { throw Failure(.timedOut, "no answer from \(address) within \(timeout)") }
+            if let failure = error as? Failure { throw failure }
+            throw Failure(.unreachable, "cannot reach the ops port at \(address): \(error)")
         }
     }
 }

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -100,10 +101,12 @@ class Scaler:
         self.ops_port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.ops_address = f"127.0.0.1:{self.ops_port}"
+        # Logs go to a file: an unread pipe would fill up and block the server.
+        self.log = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(
             [str(bin_path / "keda-kafka-scaler"), "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--ops-port", str(self.ops_port), "--shutdown-grace", "3", *(extra or [])],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.DEVNULL, stderr=self.log, text=True,
         )
         wait_for_port(self.port)
         wait_for_port(self.ops_port)
@@ -116,7 +119,7 @@ class Scaler:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
-        self.process.stderr.close()
+        self.log.close()
 
 
 @pytest.fixture(scope="module")
