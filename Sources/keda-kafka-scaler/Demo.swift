@@ -34,7 +34,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Seconds to run before stopping by itself (default: until Ctrl-C)")
     var duration: Double?
 
-    @Option(help: "Also serve the ops port (/metrics, /registry) on 127.0.0.1 at this port")
+    @Option(help: "Also serve the ops port (/metrics, /registry) on 127.0.0.1 at this port (0, like absent, means none)")
     var opsPort: Int?
 
     @Option(help: "The trigger's lagThreshold")
@@ -76,7 +76,7 @@ struct Demo: AsyncParsableCommand {
     private func serve(_ cluster: MockKafkaCluster, metrics: @escaping @Sendable () -> [UInt8], logger: Logger) async throws {
         let scaler = try ScalerAssembly(
             grpc: GRPCServerConfiguration(host: "127.0.0.1", port: 0, goAwayDelay: .milliseconds(100), shutdownGrace: .seconds(3)),
-            registry: Self.registryConfiguration, opsPort: opsPort, metrics: metrics, logLevel: logLevel
+            registry: Self.registryConfiguration, opsPort: opsPort == 0 ? nil : opsPort, metrics: metrics, logLevel: logLevel
         )
         let ref = ScaledObjectRef(name: "orders-processor", namespace: "demo", scalerMetadata: [
             "scalerAddress": "127.0.0.1:0",

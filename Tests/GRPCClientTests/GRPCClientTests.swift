@@ -90,6 +90,16 @@ struct GRPCClientTests {
         }
     }
 
+    @Test("a response larger than the HTTP/2 flow-control window arrives whole")
+    func flowControl() async throws {
+        try await withProbeServer { port, _ in
+            let client = try await GRPCClient.connect(host: "127.0.0.1", port: port)
+            let result = await client.unary("/test.Probe/Big", message: [255], timeout: .seconds(5))
+            #expect(try result.get() == [UInt8](repeating: 7, count: 255 * 1024))
+            await client.close()
+        }
+    }
+
     @Test("concurrent calls share one connection")
     func concurrentCalls() async throws {
         try await withProbeServer { port, _ in
