@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // ScaledObject manifests are YAML: `probe --file` reads them.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // System libraries (Debian 12: libnghttp2-dev, librdkafka-dev, libprotobuf-c-dev).
@@ -94,20 +96,58 @@ let package = Package(
             dependencies: ["KafkaScaler", .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        // A unary gRPC client on an nghttp2 client session over SwiftNIO, for the CLI.
+        .target(
+            name: "GRPCClient",
+            dependencies: [
+                "GRPCServerCore",
+                "CNghttp2",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GRPCClientTests",
+            dependencies: [
+                "GRPCClient", "GRPCServerCore", "GRPCServerNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "keda-kafka-scaler",
             dependencies: [
                 "GRPCServerNIO",
                 "GRPCServerCore",
+                "GRPCClient",
                 "KafkaScaler",
                 "ScalerRegistry",
                 "KafkaLag",
+                "KafkaMockCluster",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KedaKafkaScalerCLITests",
+            dependencies: [
+                "keda-kafka-scaler", "GRPCServerCore", "GRPCServerNIO", "KafkaLag",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

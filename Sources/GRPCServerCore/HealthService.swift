@@ -33,8 +33,8 @@ public struct HealthService: RPCService {
         ]
     }
 
-    /// `HealthCheckRequest` ↔ its `service` field.
-    static let requestCodec = MessageCodec<String>.protobufC(
+    /// `HealthCheckRequest` ↔ its `service` field (public: the CLI's `health` command sends it).
+    public static let requestCodec = MessageCodec<String>.protobufC(
         "grpc.health.v1.HealthCheckRequest",
         unpack: grpc__health__v1__health_check_request__unpack,
         free: grpc__health__v1__health_check_request__free_unpacked,
@@ -57,8 +57,8 @@ public struct HealthService: RPCService {
         return ProtobufC.pack(&response)
     }
 
-    /// `HealthCheckResponse` ↔ its `status` field.
-    static let responseCodec = MessageCodec<ServingStatus>.protobufC(
+    /// `HealthCheckResponse` ↔ its `status` field (public: the CLI's `health` command reads it).
+    public static let responseCodec = MessageCodec<ServingStatus>.protobufC(
         "grpc.health.v1.HealthCheckResponse",
         unpack: grpc__health__v1__health_check_response__unpack,
         free: grpc__health__v1__health_check_response__free_unpacked,

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import NIOHTTP1
+
+/// `registry list|reload`: the versioned connection registry through the ops port.
+struct RegistryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "registry",
+        abstract: "List the connection registry or force a reload, through the ops port.",
+        discussion: "Exit status: 0 on success, 2 when the ops port cannot be reached, 3 on an error answer, 64 for bad arguments.",
+        subcommands: [List.self, Reload.self]
+    )
+
+    /// Where the ops port is.
+    struct OpsOptions: ParsableArguments {
+        @Option(help: ArgumentHelp("The scaler's ops address (default: 127.0.0.1:$KKS_OPS_PORT, else 127.0.0.1:8080)", valueName: "host:port"))
+        var opsAddress: HostAndPort?
+
+        @Option(help: "Seconds the request may take")
+        var timeout: Double = 5
+
+        func validate() throws {
+            try CommandTimeout.validate(timeout)
+        }
+
+        /// Sends the request; exits 2 when the ops port cannot be reached, 3 on a non-2xx answer.
+        func send(_ method: HTTPMethod, _ path: String, authorization: String? = nil) async throws -> OpsHTTPClient.Response {
+            let address = try opsAddress ?? HostAndPort.loopback(portVariable: "KKS_OPS_PORT", default: 8080)
+            let response: OpsHTTPClient.Response
+            do {
+                response = try await OpsHTTPClient.send(
+                    method, path, to: address, authorization: authorization, timeout: CommandTimeout.duration(timeout)
+                )
+            } catch {
+                throw failure("\(error)", exitCode: 2)
+            }
+            guard (200..<300).contains(response.status.code) else {
+                let body = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                throw failure("\(method) \(path) answered \(response.status.code) \(response.status.reasonPhrase): \(body)", exitCode: 3)
+            }
+            return response
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show every registry entry and pooled connection (GET /registry).")
+
+        @OptionGroup var ops: OpsOptions
+
+        @Flag(help: "Print the JSON as the ops port returns it")
+        var json = false
+
+        func run() async throws {
+            let response = try await ops.send(.GET, "/registry")
+            if json {
+                print(response.text)
+                return
+            }
+            let listing: RegistryListing
+            do {
+                listing = try JSONDecoder().decode(RegistryListing.self, from: Data(response.body))
+            } catch {
+                throw failure("GET /registry did not return a registry listing: \(error)", exitCode: 3)
+            }
+            for line in listing.table() { print(line) }
+        }
+    }
+
+    struct Reload: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Adopt the newest source of one entry, or of all (POST /registry/reload).",
+            discussion: "Accepted from loopback, or with the token of the scaler's --admin-token-file."
+        )
+
+        @OptionGroup var ops: OpsOptions
+
+        @Option(help: "The entry's ScaledObject namespace (with --name)")
+        var namespace: String?
+
+        @Option(help: "The entry's ScaledObject name (with --namespace)")
+        var name: String?
+
+        @Option(help: "The entry's triggerName (default: empty)")
+        var triggerName: String?
+
+        @Option(help: "A file holding the admin bearer token")
+        var tokenFile: String?
+
+        func validate() throws {
+            guard (namespace == nil) == (name == nil) else { throw ValidationError("give both --namespace and --name, or neither to reload every entry") }
+            guard triggerName == nil || name != nil else { throw ValidationError("--trigger-name needs --namespace and --name") }
+        }
+
+        func run() async throws {
+            var path = "/registry/reload"
+            if let namespace, let name {
+                var components = URLComponents()
+                components.queryItems = [URLQueryItem(name: "namespace", value: namespace), URLQueryItem(name: "name", value: name)]
+                    + (triggerName.map { [URLQueryItem(name: "triggerName", value: $0)] } ?? [])
+                path += "?" + (components.percentEncodedQuery ?? "")
+            }
+            let response = try await ops.send(.POST, path, authorization: try tokenFile.map { "Bearer \(try Self.token(from: $0))" })
+            print(response.text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+
+        private static func token(from path: String) throws -> String {
+            let token: String
+            do {
+                token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw failure("cannot read --token-file \(path): \(error.localizedDescription)")
+            }
+            guard !token.isEmpty else { throw failure("--token-file \(path) is empty") }
+            return token
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import GRPCServerCore
+import GRPCServerNIO
+import KafkaLag
+import KafkaScaler
+import Logging
+import ScalerRegistry
+import ServiceLifecycle
+
+/// The scaler's parts wired as `serve` wires them: TriggerResolver, ScalerRegistry on
+/// librdkafka readers, the ExternalScaler service with Health and reflection, the gRPC
+/// server, registry maintenance and (optionally) the ops port. `demo` runs the real
+/// scaler in-process through it.
+struct ScalerAssembly {
+    let registry: ScalerRegistry
+    let server: GRPCServer
+    /// The services in start order (shut down in reverse: the gRPC server drains first).
+    let services: [ServiceGroupConfiguration.ServiceConfiguration]
+
+    /// Serves gRPC as `grpc` says, keeps observations as `registryConfiguration` says and, when `opsPort` is given, the ops port on the same host.
+    init(
+        grpc: GRPCServerConfiguration, registry registryConfiguration: ScalerRegistry.Configuration, opsPort: Int?,
+        metrics: @escaping @Sendable () -> [UInt8], logLevel: Logger.Level
+    ) throws {
+        func logger(_ label: String) -> Logger {
+            var logger = Logger(label: label)
+            logger.logLevel = logLevel
+            return logger
+        }
+        let resolver = TriggerResolver(directory: AuthProfileDirectory(root: nil))
+        registry = ScalerRegistry(
+            configuration: registryConfiguration,
+            readers: LibrdkafkaReaders(configuration: .defaults, logger: logger("keda-kafka-scaler.kafka")),
+            resolver: resolver,
+            clock: SystemRegistryClock(),
+            logger: logger("keda-kafka-scaler.registry")
+        )
+        var registered = ServiceRegistry(reflectionIndex: try ReflectionIndex.embedded())
+        registered.register(ExternalScalerService(registry: registry, resolver: resolver))
+        server = GRPCServer(
+            configuration: grpc,
+            services: registered,
+            logger: logger("keda-kafka-scaler.grpc")
+        )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let opsPort {
+            let ops = OpsServer(
+                configuration: .init(host: grpc.host, port: opsPort, adminTokenFile: nil),
+                registry: registry, health: registered.health, metrics: metrics, logger: logger("keda-kafka-scaler.ops")
+            )
+            services.append(.init(service: ops, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "ops-server"))
+        }
+        services.append(.init(service: RegistryMaintenance(registry: registry), successTerminationBehavior: .gracefullyShutdownGroup,
+                              serviceName: "registry-maintenance"))
+        services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "grpc-server"))
+        self.services = services
+    }
+}
