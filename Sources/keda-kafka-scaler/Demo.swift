@@ -76,7 +76,9 @@ struct Demo: AsyncParsableCommand {
     private func serve(_ cluster: MockKafkaCluster, metrics: @escaping @Sendable () -> [UInt8], logger: Logger) async throws {
         let scaler = try ScalerAssembly(
             grpc: GRPCServerConfiguration(host: "127.0.0.1", port: 0, goAwayDelay: .milliseconds(100), shutdownGrace: .seconds(3)),
-            registry: Self.registryConfiguration, opsPort: opsPort == 0 ? nil : opsPort, metrics: metrics, logLevel: logLevel
+            registry: Self.registryConfiguration,
+            ops: opsPort.flatMap { $0 == 0 ? nil : OpsServer.Configuration(host: "127.0.0.1", port: $0, adminTokenFile: nil) },
+            metrics: metrics, logLevel: logLevel
         )
         let ref = ScaledObjectRef(name: "orders-processor", namespace: "demo", scalerMetadata: [
             "scalerAddress": "127.0.0.1:0",

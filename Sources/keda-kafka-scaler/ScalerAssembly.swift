@@ -16,20 +16,24 @@ struct ScalerAssembly {
     /// The services in start order (shut down in reverse: the gRPC server drains first).
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
 
-    /// Serves gRPC as `grpc` says, keeps observations as `registryConfiguration` says and, when `opsPort` is given, the ops port on the same host.
+    /// Serves gRPC as `grpc` says (over TLS when `tls` is given), reads Kafka with
+    /// `kafka`, keeps observations as `registryConfiguration` says, reads auth profiles
+    /// from `authProfiles`, and serves the ops port when `ops` is given. Loggers take
+    /// `logLevel` when given, else the bootstrapped handler's level.
     init(
-        grpc: GRPCServerConfiguration, registry registryConfiguration: ScalerRegistry.Configuration, opsPort: Int?,
-        metrics: @escaping @Sendable () -> [UInt8], logLevel: Logger.Level
+        grpc: GRPCServerConfiguration, tls: TLSContextReloader? = nil, registry registryConfiguration: ScalerRegistry.Configuration,
+        kafka: KafkaClientConfiguration = .defaults, authProfiles: String? = nil, ops: OpsServer.Configuration?,
+        metrics: @escaping @Sendable () -> [UInt8], logLevel: Logger.Level? = nil
     ) throws {
         func logger(_ label: String) -> Logger {
             var logger = Logger(label: label)
-            logger.logLevel = logLevel
+            if let logLevel { logger.logLevel = logLevel }
             return logger
         }
-        let resolver = TriggerResolver(directory: AuthProfileDirectory(root: nil))
+        let resolver = TriggerResolver(directory: AuthProfileDirectory(root: authProfiles))
         registry = ScalerRegistry(
             configuration: registryConfiguration,
-            readers: LibrdkafkaReaders(configuration: .defaults, logger: logger("keda-kafka-scaler.kafka")),
+            readers: LibrdkafkaReaders(configuration: kafka, logger: logger("keda-kafka-scaler.kafka")),
             resolver: resolver,
             clock: SystemRegistryClock(),
             logger: logger("keda-kafka-scaler.registry")
@@ -39,13 +43,13 @@ struct ScalerAssembly {
         server = GRPCServer(
             configuration: grpc,
             services: registered,
+            tls: tls,
             logger: logger("keda-kafka-scaler.grpc")
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let opsPort {
+        if let ops {
             let ops = OpsServer(
-                configuration: .init(host: grpc.host, port: opsPort, adminTokenFile: nil),
-                registry: registry, health: registered.health, metrics: metrics, logger: logger("keda-kafka-scaler.ops")
+                configuration: ops, registry: registry, health: registered.health, metrics: metrics, logger: logger("keda-kafka-scaler.ops")
             )
             services.append(.init(service: ops, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "ops-server"))
         }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import GRPCServerCore
 import GRPCServerNIO
 import KafkaLag
 import KafkaScaler
@@ -139,41 +138,16 @@ struct Serve: AsyncParsableCommand {
 
         var kafka = KafkaClientConfiguration.defaults
         kafka.kafkaTimeout = options.kafkaTimeout
-        var registryConfiguration = ScalerRegistry.Configuration.defaults
-        registryConfiguration.lagCacheTTL = options.lagCacheTTL
-        registryConfiguration.kafkaTimeout = options.kafkaTimeout
-        let resolver = TriggerResolver(directory: AuthProfileDirectory(root: options.authProfiles))
-        let registry = ScalerRegistry(
-            configuration: registryConfiguration,
-            readers: LibrdkafkaReaders(configuration: kafka, logger: Logger(label: "keda-kafka-scaler.kafka")),
-            resolver: resolver,
-            clock: SystemRegistryClock(),
-            logger: Logger(label: "keda-kafka-scaler.registry")
+        var registry = ScalerRegistry.Configuration.defaults
+        registry.lagCacheTTL = options.lagCacheTTL
+        registry.kafkaTimeout = options.kafkaTimeout
+        let scaler = try ScalerAssembly(
+            grpc: GRPCServerConfiguration(host: options.host, port: options.port, shutdownGrace: options.shutdownGrace),
+            tls: tls, registry: registry, kafka: kafka, authProfiles: options.authProfiles,
+            ops: options.opsPort == 0 ? nil : OpsServer.Configuration(host: options.host, port: options.opsPort, adminTokenFile: options.adminTokenFile),
+            metrics: metrics
         )
-
-        var services = ServiceRegistry(reflectionIndex: try ReflectionIndex.embedded())
-        services.register(ExternalScalerService(registry: registry, resolver: resolver))
-        let server = GRPCServer(
-            configuration: GRPCServerConfiguration(host: options.host, port: options.port, shutdownGrace: options.shutdownGrace),
-            services: services,
-            tls: tls,
-            logger: Logger(label: "keda-kafka-scaler.grpc")
-        )
-
-        // Started in this order, shut down in reverse: the gRPC server drains first,
-        // then Kafka handles close, and the ops port answers (/readyz 503) until the end.
-        var group: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if options.opsPort != 0 {
-            let ops = OpsServer(
-                configuration: .init(host: options.host, port: options.opsPort, adminTokenFile: options.adminTokenFile),
-                registry: registry, health: services.health, metrics: metrics, logger: Logger(label: "keda-kafka-scaler.ops")
-            )
-            group.append(.init(service: ops, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "ops-server"))
-        }
-        group.append(.init(service: RegistryMaintenance(registry: registry), successTerminationBehavior: .gracefullyShutdownGroup,
-                           serviceName: "registry-maintenance"))
-        group.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "grpc-server"))
-        var configuration = ServiceGroupConfiguration(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var configuration = ServiceGroupConfiguration(services: scaler.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = options.shutdownGrace + .seconds(2)
         try await ServiceGroup(configuration: configuration).run()
     }
