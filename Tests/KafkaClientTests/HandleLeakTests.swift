@@ -7,15 +7,32 @@ import Testing
 extension MockClusterTests {
     @Suite("KafkaClient teardown", .serialized, .timeLimit(.minutes(2)))
     struct HandleLeakTests {
+        /// librdkafka's own threads (named `rdk:…`): other suites' event-loop and pool
+        /// threads, which come and go in parallel, do not count.
         static func threadCount() -> Int {
-            (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.filter { task in
+                procText("/proc/self/task/\(task)/comm").hasPrefix("rdk:")
+            }.count
         }
 
-        static func socketCount() -> Int {
-            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-            return fds.filter { fd in
-                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)"))?.hasPrefix("socket:") == true
+        /// Established TCP connections to `cluster`'s brokers: sockets other suites open in
+        /// parallel (to other servers) do not count.
+        static func socketCount(to cluster: MockKafkaCluster) -> Int {
+            let ports = Set(cluster.bootstrapServers.split(separator: ",").compactMap { $0.split(separator: ":").last.flatMap { Int($0, radix: 10) } })
+            let table = procText("/proc/self/net/tcp")
+            return table.split(separator: "\n").dropFirst().filter { line in
+                let fields = line.split(separator: " ")
+                guard fields.count > 3, fields[3] == "01", let remotePort = fields[2].split(separator: ":").last.flatMap({ Int($0, radix: 16) })
+                else { return false }
+                return ports.contains(remotePort)
             }.count
+        }
+
+        /// A /proc file read to its end (procfs reports a size of 0, so size-based reads see nothing).
+        static func procText(_ path: String) -> String {
+            guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() else { return "" }
+            return String(decoding: data, as: UTF8.self)
         }
 
         /// Polls until `condition` holds (teardown finishes on librdkafka's threads), up to 10 s.
@@ -37,20 +54,20 @@ extension MockClusterTests {
                     _ = try await client.observe(source, deadline: .now + .seconds(5))
                 }
                 let threads = Self.threadCount()
-                let sockets = Self.socketCount()
+                let sockets = Self.socketCount(to: cluster)
 
                 var peakThreads = 0
                 for _ in 0..<5 {
                     try await ClusterFixture.withClient(cluster) { client in
                         _ = try await client.observe(source, deadline: .now + .seconds(5))
                         peakThreads = max(peakThreads, Self.threadCount())
-                        #expect(Self.socketCount() > sockets, "an open client holds sockets")
+                        #expect(Self.socketCount(to: cluster) > sockets, "an open client holds sockets")
                     }
                 }
                 #expect(peakThreads >= threads + 4, "a live client runs librdkafka threads")
-                // A leaked handle keeps ≥ 4 threads; 2 threads of slack absorb pool threads that come and go.
-                #expect(try await Self.eventually { Self.threadCount() <= threads + 2 }, "threads: \(Self.threadCount()) vs \(threads)")
-                #expect(try await Self.eventually { Self.socketCount() <= sockets }, "sockets: \(Self.socketCount()) vs \(sockets)")
+                // A leaked handle keeps ≥ 4 librdkafka threads.
+                #expect(try await Self.eventually { Self.threadCount() <= threads }, "threads: \(Self.threadCount()) vs \(threads)")
+                #expect(try await Self.eventually { Self.socketCount(to: cluster) <= sockets }, "sockets: \(Self.socketCount(to: cluster)) vs \(sockets)")
             }
         }
     }
