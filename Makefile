@@ -2,7 +2,7 @@
 SWIFT_BUILD_FLAGS ?=
 PYTEST ?= .venv/bin/python -m pytest
 
-.PHONY: deps build release test test-swift test-e2e serve demo proto
+.PHONY: deps build release test serve demo proto
 
 deps:
 	bash scripts/install-deps.sh
@@ -20,6 +20,10 @@ test: build
 
 serve: build
 	$$(swift build --show-bin-path)/keda-kafka-scaler serve
+
+## The scaler against an embedded Kafka-protocol cluster with a moving workload (Ctrl-C ends it).
+demo: build
+	$$(swift build --show-bin-path)/keda-kafka-scaler demo
 
 proto:
 	bash scripts/generate-proto.sh

@@ -1,6 +1,7 @@
 public import GRPCServerCore
 public import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A small gRPC client for unary calls over one HTTP/2 connection (h2c with prior
@@ -30,12 +31,25 @@ public final class GRPCClient: Sendable {
     ) async throws(GRPCClientError) -> GRPCClient {
         let maximumResponseLength = configuration.maximumResponseLength
         let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        let tls: (context: NIOSSLContext, hostname: String?)?
+        do {
+            tls = try configuration.tls.map { settings in
+                var tlsConfiguration = settings.configuration
+                tlsConfiguration.applicationProtocols = ["h2"]
+                return (try NIOSSLContext(configuration: tlsConfiguration), settings.serverHostname ?? Self.sniHostname(host))
+            }
+        } catch {
+            throw GRPCClientError(.connectFailed, "cannot set up TLS: \(error)")
+        }
         do {
             let channel = try await ClientBootstrap(group: group)
                 .connectTimeout(TimeAmount(configuration.connectTimeout))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls {
+                            try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls.context, serverHostname: tls.hostname))
+                        }
                         try channel.pipeline.syncOperations.addHandler(GRPCClientHandler(maximumMessageLength: maximumResponseLength))
                     }
                 }
@@ -50,6 +64,11 @@ public final class GRPCClient: Sendable {
         } catch {
             throw GRPCClientError(.connectFailed, "cannot connect to \(authority): \(error)")
         }
+    }
+
+    /// SNI carries names only: an IP address is verified against the certificate's IP SANs without SNI.
+    private static func sniHostname(_ host: String) -> String? {
+        (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
     }
 
     /// True while the connection is open (the server may still refuse new calls after GOAWAY).

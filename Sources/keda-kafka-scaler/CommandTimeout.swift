@@ -17,10 +17,11 @@ enum CommandTimeout {
 }
 
 extension GRPCClient {
-    /// Connects to `target`, giving up after `limit`.
-    static func connect(to target: HostAndPort, within limit: Duration) async throws(GRPCClientError) -> GRPCClient {
+    /// Connects to `target` (over TLS when `tls` is given), giving up after `limit`.
+    static func connect(to target: HostAndPort, tls: GRPCClientConfiguration.TLS? = nil, within limit: Duration) async throws(GRPCClientError) -> GRPCClient {
         var configuration = GRPCClientConfiguration.defaults
         configuration.connectTimeout = limit
+        configuration.tls = tls
         return try await connect(host: target.host, port: target.port, configuration: configuration)
     }
 }

@@ -27,6 +27,9 @@ struct Health: AsyncParsableCommand {
     @Option(help: "Seconds for connecting and for the call each")
     var timeout: Double = 1
 
+    @OptionGroup(title: "TLS (a scaler started with --tls-cert)")
+    var tls: TLSClientOptions
+
     func validate() throws {
         try CommandTimeout.validate(timeout)
     }
@@ -34,9 +37,10 @@ struct Health: AsyncParsableCommand {
     func run() async throws {
         let target = try address ?? HostAndPort.loopback(portVariable: "KKS_PORT", default: 6000)
         let limit = CommandTimeout.duration(timeout)
+        let tlsSettings = try tls.settings()
         let client: GRPCClient
         do {
-            client = try await GRPCClient.connect(to: target, within: limit)
+            client = try await GRPCClient.connect(to: target, tls: tlsSettings, within: limit)
         } catch {
             throw failure("failed to connect service at \"\(target)\": \(error.message)", exitCode: Status.connectionFailure)
         }

@@ -37,6 +37,9 @@ struct Probe: AsyncParsableCommand {
     @Option(help: "Seconds each call may take, sent as grpc-timeout (KEDA's HPA path uses 3)")
     var timeout: Double = 3
 
+    @OptionGroup(title: "TLS (a scaler started with --tls-cert)")
+    var tls: TLSClientOptions
+
     func validate() throws {
         try CommandTimeout.validate(timeout)
         _ = try Self.parse(metadataEntries)
@@ -61,9 +64,10 @@ struct Probe: AsyncParsableCommand {
         for line in SecretMasking.lines(metadata) { print("  \(line)") }
 
         let limit = CommandTimeout.duration(timeout)
+        let tlsSettings = try tls.settings()
         let client: GRPCClient
         do {
-            client = try await GRPCClient.connect(to: target, within: limit)
+            client = try await GRPCClient.connect(to: target, tls: tlsSettings, within: limit)
         } catch {
             throw failure(error.message, exitCode: 2)
         }
