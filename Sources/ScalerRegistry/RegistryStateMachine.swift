@@ -20,6 +20,8 @@ public struct RegistryStateMachine: Sendable {
         public fileprivate(set) var pending: PendingSource?
         public fileprivate(set) var state: EntryState = .ready
         public fileprivate(set) var lastError: String?
+        /// The last request for this trigger: entries KEDA stopped asking about are evicted.
+        public fileprivate(set) var lastSeen: RegistryInstant
         /// Pending sources already announced, so drift is logged once per distinct source.
         fileprivate var announcedPending: Set<Source> = []
         /// Stale (version, source) pairs already announced.
@@ -80,14 +82,15 @@ public struct RegistryStateMachine: Sendable {
         let key = admission.key
         guard var entry = entries[key] else {
             let pin = makePin(version: admission.version, source: admission.source, metadata: admission.metadata, at: now)
-            entries[key] = Entry(pinned: pin)
+            entries[key] = Entry(pinned: pin, lastSeen: now)
             return (pin, [.created(key, version: admission.version, source: admission.source)])
         }
+        entry.lastSeen = now
         defer { entries[key] = entry }
         let pinned = entry.pinned
         if admission.version > pinned.version {
             let pin = makePin(version: admission.version, source: admission.source, metadata: admission.metadata, at: now)
-            entry = Entry(pinned: pin)
+            entry = Entry(pinned: pin, lastSeen: now)
             return (pin, [.swapped(key, from: pinned, to: pin, reason: .version)])
         }
         if admission.version < pinned.version {
@@ -142,7 +145,7 @@ public struct RegistryStateMachine: Sendable {
             return .reconnect(old)
         }
         let pin = makePin(version: old.version, source: source, metadata: plan.metadata, at: now)
-        var fresh = Entry(pinned: pin)
+        var fresh = Entry(pinned: pin, lastSeen: entry.lastSeen)
         fresh.state = entry.state
         fresh.lastError = entry.lastError
         entries[plan.key] = fresh
@@ -169,6 +172,15 @@ public struct RegistryStateMachine: Sendable {
         entry.state = .ready
         entry.lastError = nil
         entries[key] = entry
+    }
+
+    /// Removes entries no request touched for `idleTimeout` (their ScaledObject was
+    /// deleted or moved to another trigger type) and returns them, so their
+    /// connections can be released.
+    public mutating func evict(idleFor idleTimeout: Duration, at now: RegistryInstant) -> [(RegistryKey, PinnedSource)] {
+        let idle = entries.filter { now.monotonic - $0.value.lastSeen.monotonic >= idleTimeout }
+        for key in idle.keys { entries[key] = nil }
+        return idle.map { ($0.key, $0.value.pinned) }.sorted { $0.0 < $1.0 }
     }
 
     private mutating func makePin(version: UInt64, source: Source, metadata: [String: String], at now: RegistryInstant) -> PinnedSource {

@@ -14,15 +14,19 @@ public final class ScalerRegistry: Sendable {
         public var kafkaTimeout: Duration
         /// Connection sharing, idle close and rebuild backoff.
         public var pool: ConnectionPoolConfiguration
+        /// An entry no request touched for this long is removed (its ScaledObject is gone;
+        /// KEDA polls every 30 s by default). Default 15 minutes.
+        public var entryIdleTimeout: Duration
 
-        public init(lagCacheTTL: Duration, kafkaTimeout: Duration, pool: ConnectionPoolConfiguration) {
+        public init(lagCacheTTL: Duration, kafkaTimeout: Duration, pool: ConnectionPoolConfiguration, entryIdleTimeout: Duration) {
             self.lagCacheTTL = lagCacheTTL
             self.kafkaTimeout = kafkaTimeout
             self.pool = pool
+            self.entryIdleTimeout = entryIdleTimeout
         }
 
         public static var defaults: Self {
-            Self(lagCacheTTL: .seconds(2), kafkaTimeout: .seconds(5), pool: .defaults)
+            Self(lagCacheTTL: .seconds(2), kafkaTimeout: .seconds(5), pool: .defaults, entryIdleTimeout: .seconds(900))
         }
     }
 
@@ -49,7 +53,7 @@ public final class ScalerRegistry: Sendable {
     private let logger: Logger
     private let metrics = RegistryMetrics()
 
-    public init(configuration: Configuration = .defaults, readers: any OffsetReaderFactory, resolver: any SourceResolver,
+    public init(configuration: Configuration, readers: any OffsetReaderFactory, resolver: any SourceResolver,
                 clock: any RegistryClock, logger: Logger) {
         self.configuration = configuration
         self.readers = readers
@@ -306,14 +310,26 @@ public final class ScalerRegistry: Sendable {
         return plans.reduce(0) { count, plan in count + (apply(plan, at: now) == nil ? 0 : 1) }
     }
 
-    /// Closes connections no entry used for the idle timeout, and forgets expired
-    /// observations. Call periodically.
+    /// Evicts entries KEDA stopped asking about, closes connections no entry used for
+    /// the idle timeout, and forgets expired observations. Call periodically.
     public func sweep() async {
         let now = clock.now()
-        let (closed, handles) = state.withLock { state in
+        let (evicted, closed, handles, entries) = state.withLock { state in
+            let evicted = state.machine.evict(idleFor: configuration.entryIdleTimeout, at: now)
+            for (key, pin) in evicted {
+                state.pool.release(pin.source.connection, at: now)
+                state.lag[key] = nil
+            }
             state.cache.evictExpired(at: now)
-            return (state.pool.sweep(at: now), state.pool.handleCount)
+            return (evicted, state.pool.sweep(at: now), state.pool.handleCount, state.machine.entries.count)
         }
+        for (key, pin) in evicted {
+            metrics.pending(key, false)
+            logger.info("registry entry evicted after no request for the idle timeout", metadata: Self.metadata(key, pin).merging([
+                "idle_timeout": "\(configuration.entryIdleTimeout)",
+            ]) { $1 })
+        }
+        if !evicted.isEmpty { metrics.entries.record(entries) }
         metrics.handles.record(handles)
         for pooled in closed { await pooled.reader.close() }
     }

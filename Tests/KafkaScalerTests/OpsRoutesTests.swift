@@ -21,7 +21,7 @@ struct OpsRoutesTests {
 
     func makeRoutes() -> (OpsRoutes, ScalerRegistry) {
         let resolver = TriggerResolver(directory: AuthProfileDirectory(root: nil))
-        let registry = ScalerRegistry(readers: NoKafka(), resolver: resolver, clock: SystemRegistryClock(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let registry = ScalerRegistry(configuration: .defaults, readers: NoKafka(), resolver: resolver, clock: SystemRegistryClock(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let routes = OpsRoutes(registry: registry, health: health, metrics: { Array("kafka_scaler_up 1\n".utf8) }, adminTokenFile: tokenFile,
                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         return (routes, registry)

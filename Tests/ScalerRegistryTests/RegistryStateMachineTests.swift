@@ -206,3 +206,20 @@ struct RegistryStateMachineTests {
         #expect(machine.entries[Fixtures.key]?.state == .backoff)
     }
 }
+
+@Suite("Registry state machine: eviction of entries KEDA stopped asking about")
+struct RegistryEvictionTests {
+    @Test("an entry untouched for the idle timeout is evicted; a touched one stays")
+    func evictsIdle() {
+        var machine = RegistryStateMachine()
+        let other = RegistryKey(namespace: "shop", name: "payments")
+        _ = machine.admit(Fixtures.admission(Fixtures.source()), at: Fixtures.t0)
+        _ = machine.admit(Fixtures.admission(Fixtures.source(), key: other), at: Fixtures.t0)
+        _ = machine.admit(Fixtures.admission(Fixtures.source(), key: other), at: Fixtures.t0.advanced(by: .seconds(600)))
+        let early = machine.evict(idleFor: .seconds(900), at: Fixtures.t0.advanced(by: .seconds(899)))
+        let evicted = machine.evict(idleFor: .seconds(900), at: Fixtures.t0.advanced(by: .seconds(900)))
+        #expect(early.isEmpty)
+        #expect(evicted.map(\.0) == [Fixtures.key])
+        #expect(machine.entries.keys.sorted() == [other])
+    }
+}

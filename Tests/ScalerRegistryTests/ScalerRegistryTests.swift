@@ -193,3 +193,25 @@ struct ScalerRegistryTests {
         #expect(kafka.state.withLock(\.readersClosed) == 1)
     }
 }
+
+@Suite("Scaler registry: deleted ScaledObjects do not keep entries or connections", .timeLimit(.minutes(1)))
+struct ScalerRegistryEvictionTests {
+    @Test("sweep evicts an idle entry, then closes its connection after the pool's idle timeout")
+    func evictionReleasesConnections() async throws {
+        let kafka = FakeKafka()
+        let clock = ManualClock()
+        let registry = ScalerRegistry(configuration: .defaults, readers: kafka, resolver: kafka, clock: clock,
+                                      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
+        let pin = registry.admit(Fixtures.admission(Fixtures.source("a:9092")))
+        _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
+        clock.advance(.seconds(900))
+        await registry.sweep()
+        #expect(registry.status().entries.isEmpty)
+        #expect(registry.status().connections.first?.state == "idle")
+        clock.advance(.seconds(300))
+        await registry.sweep()
+        #expect(registry.status().connections.isEmpty)
+        #expect(kafka.state.withLock(\.readersClosed) == 1)
+    }
+}
