@@ -1,0 +1,99 @@
+"""A KEDA round (GetMetricSpec, GetMetrics, IsActive with the same ref) on 1, 3 and 50
+partitions, checked against an independent kafka-python reading and KEDA's lag rules."""
+
+import random
+
+import pytest
+
+from conftest import expected_for, keda_expectation, read_offsets, trigger
+
+GROUP = "workers"
+
+
+def populate(cluster, topic: str, partitions: int, seed: int) -> None:
+    """Messages on every partition; most partitions committed somewhere in their log,
+    some left uncommitted so the offsetResetPolicy rules apply."""
+    rng = random.Random(seed)
+    for partition in range(partitions):
+        produced = rng.randint(0, 40)
+        cluster.produce(topic, partition, produced)
+        if partition % 4 != 3:  # every fourth partition stays uncommitted
+            cluster.commit(GROUP, topic, partition, rng.randint(0, produced))
+
+
+# (partitions, lagThreshold, activationLagThreshold, offsetResetPolicy, allowIdleConsumers)
+CASES = [
+    (1, 10, 0, "latest", False),
+    (1, 5, 1000, "earliest", False),
+    (3, 10, 0, "latest", False),
+    (3, 3, 0, "earliest", False),  # small threshold: the partition-count cap applies
+    (3, 3, 0, "earliest", True),  # allowIdleConsumers: no cap
+    (50, 7, 100, "latest", False),
+    (50, 1000, 100000, "earliest", False),  # activation above the total: inactive
+]
+
+
+@pytest.mark.parametrize("partitions,threshold,activation,policy,allow_idle", CASES)
+def test_keda_round_matches_kafka_python(mock_cluster, scaler, partitions, threshold, activation, policy, allow_idle):
+    cluster = mock_cluster(brokers=3, topics={"orders": partitions})
+    populate(cluster, "orders", partitions, seed=partitions * 1000 + threshold)
+    server = scaler()
+    metadata = trigger(cluster, GROUP, "orders", lagThreshold=threshold, activationLagThreshold=activation,
+                       offsetResetPolicy=policy, allowIdleConsumers=allow_idle)
+
+    expected_metric, expected_active = expected_for(cluster, GROUP, "orders", lag_threshold=threshold, activation=activation,
+                                                    policy=policy, allow_idle=allow_idle)
+    spec, values, active = server.round("orders-consumer", metadata)
+
+    assert spec.metricName == "kafka-orders"
+    assert (spec.targetSize, spec.targetSizeFloat) == (threshold, float(threshold))
+    assert len(values) == 1
+    assert values[0].metricName == "kafka-orders"
+    assert (values[0].metricValue, values[0].metricValueFloat) == (expected_metric, float(expected_metric))
+    assert active is expected_active
+    entry = server.entry("orders-consumer")
+    assert entry["lastEvaluation"]["metric"] == expected_metric
+    assert entry["state"] == "ready"
+
+
+def test_round_costs_one_observation(mock_cluster, scaler):
+    """GetMetrics then IsActive on the same ref is served from one Kafka read."""
+    cluster = mock_cluster(brokers=3, topics={"orders": 3})
+    populate(cluster, "orders", 3, seed=7)
+    server = scaler()
+    before = server.metric("kafka_scaler_observations_total", result="success")
+    server.round("one-read", trigger(cluster, GROUP, "orders"))
+    assert server.metric("kafka_scaler_observations_total", result="success") - before == 1
+    assert server.metric("kafka_scaler_lag_cache_hits_total") >= 1
+
+
+def test_uncommitted_partitions_under_latest_and_earliest(mock_cluster, scaler):
+    """No committed offset: latest counts 1 per partition, earliest counts the whole log,
+    scaleToZeroOnInvalidOffset counts 0; all agree with the kafka-python reading."""
+    cluster = mock_cluster(brokers=3, topics={"fresh": 3})
+    for partition, count in enumerate([5, 0, 12]):
+        cluster.produce("fresh", partition, count)
+    end, committed = read_offsets(cluster.bootstrap, "nobody", "fresh")
+    assert committed == {} and end == {0: 5, 1: 0, 2: 12}
+    server = scaler("--lag-cache-ttl", "0")
+    for policy, scale_to_zero, metric, active in [("latest", False, 3, True), ("earliest", False, 17, True),
+                                                  ("latest", True, 0, False), ("earliest", True, 0, False)]:
+        assert keda_expectation(end, committed, policy=policy, scale_to_zero=scale_to_zero, allow_idle=True) == (metric, active)
+        metadata = trigger(cluster, "nobody", "fresh", offsetResetPolicy=policy, scaleToZeroOnInvalidOffset=scale_to_zero,
+                           allowIdleConsumers=True)
+        _, values, is_active = server.round(f"fresh-{policy}-{scale_to_zero}", metadata)
+        assert (values[0].metricValue, is_active) == (metric, active), (policy, scale_to_zero)
+
+
+def test_lag_threshold_applies_from_the_request(mock_cluster, scaler):
+    """Scaling parameters are per request: a new lagThreshold changes the cap at once,
+    from the same cached observation."""
+    cluster = mock_cluster(brokers=1, topics={"t": 2})
+    cluster.produce("t", 0, 30)
+    cluster.produce("t", 1, 30)
+    cluster.commit(GROUP, "t", 0, 0)
+    cluster.commit(GROUP, "t", 1, 0)
+    server = scaler("--lag-cache-ttl", "3600")
+    assert server.get_metrics("so", trigger(cluster, GROUP, "t", lagThreshold=100)) == 60
+    assert server.get_metrics("so", trigger(cluster, GROUP, "t", lagThreshold=10)) == 20  # 60/10 = 6 > 2 → 2×10
+    assert server.metric("kafka_scaler_observations_total", result="success") == 1

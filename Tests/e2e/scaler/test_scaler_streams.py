@@ -1,0 +1,71 @@
+"""StreamIsActive: pushes activity within pushInterval + 1 s of lag appearing, and
+ends with UNAVAILABLE when the server is stopped with SIGTERM (exit 0)."""
+
+import queue
+import threading
+import time
+
+import grpc
+import pytest
+
+from conftest import trigger
+
+GROUP, TOPIC = "idle", "signals"
+
+
+def open_stream(server, name: str, metadata: dict[str, str]):
+    """Starts StreamIsActive; returns (call, queue of (monotonic time, message | RpcError | None at end))."""
+    call = server.stub.StreamIsActive(server.ref(name, metadata))
+    received: queue.Queue = queue.Queue()
+
+    def pump():
+        try:
+            for message in call:
+                received.put((time.monotonic(), message.result))
+            received.put((time.monotonic(), None))
+        except grpc.RpcError as error:
+            received.put((time.monotonic(), error))
+
+    threading.Thread(target=pump, daemon=True).start()
+    return call, received
+
+
+@pytest.mark.parametrize("push_interval", [1, 2])
+def test_stream_pushes_true_when_lag_appears(mock_cluster, scaler, push_interval):
+    cluster = mock_cluster(brokers=1, topics={TOPIC: 2})
+    for partition in range(2):
+        cluster.produce(TOPIC, partition, 5)
+        cluster.commit(GROUP, TOPIC, partition, 5)  # caught up: no lag
+    server = scaler()
+    call, received = open_stream(server, "pusher", trigger(cluster, GROUP, TOPIC, pushInterval=push_interval))
+    try:
+        _, first = received.get(timeout=10)
+        assert first is False
+
+        cluster.produce(TOPIC, 1, 3)
+        lag_appeared = time.monotonic()
+        at, message = received.get(timeout=push_interval + 5)
+        assert message is True
+        assert at - lag_appeared <= push_interval + 1, f"pushed {at - lag_appeared:.2f} s after the lag appeared"
+    finally:
+        call.cancel()
+
+
+def test_sigterm_ends_open_stream_with_unavailable(mock_cluster, scaler):
+    cluster = mock_cluster(brokers=1, topics={TOPIC: 1})
+    cluster.produce(TOPIC, 0, 4)
+    server = scaler("--shutdown-grace", "10")
+    call, received = open_stream(server, "shutdown", trigger(cluster, GROUP, TOPIC, pushInterval=1))
+    _, first = received.get(timeout=10)
+    assert first is True  # uncommitted partition under latest: lag 1
+
+    stopped = time.monotonic()
+    exit_code = server.terminate(timeout=20)
+    assert exit_code == 0, "".join(server.log_lines[-20:])
+    while True:
+        _, item = received.get(timeout=15)
+        if not isinstance(item, bool):
+            break
+    assert isinstance(item, grpc.RpcError), f"stream ended with {item!r}, not an error status"
+    assert item.code() == grpc.StatusCode.UNAVAILABLE, item
+    assert time.monotonic() - stopped < 15
