@@ -97,3 +97,32 @@ def test_lag_threshold_applies_from_the_request(mock_cluster, scaler):
     assert server.get_metrics("so", trigger(cluster, GROUP, "t", lagThreshold=100)) == 60
     assert server.get_metrics("so", trigger(cluster, GROUP, "t", lagThreshold=10)) == 20  # 60/10 = 6 > 2 → 2×10
     assert server.metric("kafka_scaler_observations_total", result="success") == 1
+
+
+@pytest.mark.parametrize("lags,threshold,metric", [
+    ((12, 12, 11), 10, 35),  # 35/10 = 3, not > 3 partitions: uncapped although 4 replicas > 3 partitions
+    ((15, 15, 10), 10, 30),  # 40/10 = 4 > 3: capped to 3 × 10
+    ((0, 0, 0), 10, 0),
+])
+def test_cap_uses_go_integer_division(mock_cluster, scaler, lags, threshold, metric):
+    cluster = mock_cluster(brokers=3, topics={"cap": 3})
+    for partition, lag in enumerate(lags):
+        cluster.produce("cap", partition, lag + 1)
+        cluster.commit(GROUP, "cap", partition, 1)
+    assert expected_for(cluster, GROUP, "cap", lag_threshold=threshold)[0] == metric
+    server = scaler()
+    _, values, _ = server.round("cap", trigger(cluster, GROUP, "cap", lagThreshold=threshold))
+    assert values[0].metricValue == metric
+
+
+def test_activation_is_strictly_greater_than_threshold(mock_cluster, scaler):
+    cluster = mock_cluster(brokers=1, topics={"act": 2})
+    cluster.produce("act", 0, 7)
+    cluster.produce("act", 1, 5)
+    cluster.commit(GROUP, "act", 0, 0)
+    cluster.commit(GROUP, "act", 1, 0)
+    server = scaler("--lag-cache-ttl", "3600")
+    for activation, active in [(11, True), (12, False), (13, False)]:
+        assert expected_for(cluster, GROUP, "act", activation=activation) == (12, active)
+        _, values, is_active = server.round("act", trigger(cluster, GROUP, "act", activationLagThreshold=activation))
+        assert (values[0].metricValue, is_active) == (12, active), activation
