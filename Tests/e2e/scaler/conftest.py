@@ -52,25 +52,28 @@ def binaries() -> dict[str, Path]:
     return paths
 
 
+class Stubs:
+    """The generated externalscaler modules: `pb` (messages) and `grpc` (ExternalScalerStub)."""
+
+    def __init__(self, directory: str):
+        from grpc_tools import protoc
+
+        args = ["protoc", f"-I{PROTO.parent}", f"--python_out={directory}", f"--grpc_python_out={directory}", str(PROTO)]
+        if protoc.main(args) != 0:
+            raise RuntimeError("grpc_tools.protoc failed on proto/externalscaler.proto")
+        sys.path.insert(0, directory)
+        import externalscaler_pb2
+        import externalscaler_pb2_grpc
+
+        self.pb = externalscaler_pb2
+        self.grpc = externalscaler_pb2_grpc
+
+
 @pytest.fixture(scope="session")
 def stubs():
-    """externalscaler_pb2 / _pb2_grpc generated from proto/externalscaler.proto into a temp dir."""
-    from grpc_tools import protoc
-
-    out = tempfile.mkdtemp(prefix="kks-stubs-")
-    args = ["protoc", f"-I{PROTO.parent}", f"--python_out={out}", f"--grpc_python_out={out}", str(PROTO)]
-    if protoc.main(args) != 0:
-        pytest.fail("grpc_tools.protoc failed on proto/externalscaler.proto")
-    sys.path.insert(0, out)
-    import externalscaler_pb2 as pb2  # noqa: E402
-    import externalscaler_pb2_grpc as pb2_grpc  # noqa: E402
-
-    class Stubs:
-        pb = pb2
-        grpc = pb2_grpc
-
-    yield Stubs
-    sys.path.remove(out)
+    """externalscaler stubs generated from proto/externalscaler.proto into a temp dir."""
+    with tempfile.TemporaryDirectory(prefix="kks-stubs-") as directory:
+        yield Stubs(directory)
 
 
 @pytest.fixture(autouse=True)
