@@ -82,9 +82,7 @@ def throughput(args, stubs: Stubs, workdir: Path) -> tuple[list[str], list[str]]
     cluster = MockCluster(args.mock, 3, {"orders": 3})
     server = None
     try:
-        for partition in range(3):
-            cluster.produce("orders", partition, 100)
-            cluster.commit("bench", "orders", partition, 40)
+        cluster.set_lags("bench", "orders", [60] * 3, committed=40)
         server = Scaler(args.scaler, stubs, ["--lag-cache-ttl", "3600"])
         metadata = trigger(cluster, "bench", "orders")
         value = server.get_metrics("throughput", metadata, metric_name="kafka-orders")

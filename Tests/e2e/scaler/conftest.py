@@ -143,6 +143,12 @@ class MockCluster:
     def commit(self, group: str, topic: str, partition: int, offset: int) -> None:
         self.command(f"commit {group} {topic} {partition} {offset}")
 
+    def set_lags(self, group: str, topic: str, lags, committed: int = 1) -> None:
+        """Partition i gets `committed + lags[i]` messages and the group's commit at `committed`."""
+        for partition, lag in enumerate(lags):
+            self.produce(topic, partition, committed + lag)
+            self.commit(group, topic, partition, committed)
+
     def down_all(self) -> None:
         for broker in self.broker_ids:
             self.command(f"down {broker}")

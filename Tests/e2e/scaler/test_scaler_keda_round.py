@@ -89,10 +89,7 @@ def test_lag_threshold_applies_from_the_request(mock_cluster, scaler):
     """Scaling parameters are per request: a new lagThreshold changes the cap at once,
     from the same cached observation."""
     cluster = mock_cluster(brokers=1, topics={"t": 2})
-    cluster.produce("t", 0, 30)
-    cluster.produce("t", 1, 30)
-    cluster.commit(GROUP, "t", 0, 0)
-    cluster.commit(GROUP, "t", 1, 0)
+    cluster.set_lags(GROUP, "t", [30, 30])
     server = scaler("--lag-cache-ttl", "3600")
     assert server.get_metrics("so", trigger(cluster, GROUP, "t", lagThreshold=100)) == 60
     assert server.get_metrics("so", trigger(cluster, GROUP, "t", lagThreshold=10)) == 20  # 60/10 = 6 > 2 → 2×10
@@ -106,9 +103,7 @@ def test_lag_threshold_applies_from_the_request(mock_cluster, scaler):
 ])
 def test_cap_uses_go_integer_division(mock_cluster, scaler, lags, threshold, metric):
     cluster = mock_cluster(brokers=3, topics={"cap": 3})
-    for partition, lag in enumerate(lags):
-        cluster.produce("cap", partition, lag + 1)
-        cluster.commit(GROUP, "cap", partition, 1)
+    cluster.set_lags(GROUP, "cap", lags)
     assert expected_for(cluster, GROUP, "cap", lag_threshold=threshold)[0] == metric
     server = scaler()
     _, values, _ = server.round("cap", trigger(cluster, GROUP, "cap", lagThreshold=threshold))
@@ -117,10 +112,7 @@ def test_cap_uses_go_integer_division(mock_cluster, scaler, lags, threshold, met
 
 def test_activation_is_strictly_greater_than_threshold(mock_cluster, scaler):
     cluster = mock_cluster(brokers=1, topics={"act": 2})
-    cluster.produce("act", 0, 7)
-    cluster.produce("act", 1, 5)
-    cluster.commit(GROUP, "act", 0, 0)
-    cluster.commit(GROUP, "act", 1, 0)
+    cluster.set_lags(GROUP, "act", [7, 5])
     server = scaler("--lag-cache-ttl", "3600")
     for activation, active in [(11, True), (12, False), (13, False)]:
         assert expected_for(cluster, GROUP, "act", activation=activation) == (12, active)

@@ -18,10 +18,8 @@ def clusters(mock_cluster):
     """A: 2 brokers, lag 8 + 12; B: 1 broker, lag 40 + 35. Returns (A, B, A's metric, B's metric)."""
     a = mock_cluster(brokers=2, topics={TOPIC: 2})
     b = mock_cluster(brokers=1, topics={TOPIC: 2})
-    for cluster, lags in ((a, (8, 12)), (b, (40, 35))):
-        for partition, lag in enumerate(lags):
-            cluster.produce(TOPIC, partition, lag + 5)
-            cluster.commit(GROUP, TOPIC, partition, 5)
+    a.set_lags(GROUP, TOPIC, [8, 12], committed=5)
+    b.set_lags(GROUP, TOPIC, [40, 35], committed=5)
     a_metric, _ = expected_for(a, GROUP, TOPIC, lag_threshold=THRESHOLD)
     b_metric, _ = expected_for(b, GROUP, TOPIC, lag_threshold=THRESHOLD)
     assert (a_metric, b_metric) == (20, 75)

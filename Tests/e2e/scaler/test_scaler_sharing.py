@@ -27,9 +27,7 @@ def stable_socket_count(server, ports: set[int], settle: float = 1.5) -> int:
 @pytest.mark.time_limit(180)
 def test_500_scaled_objects_share_one_handle(mock_cluster, scaler):
     cluster = mock_cluster(brokers=3, topics={TOPIC: 6})
-    for partition in range(6):
-        cluster.produce(TOPIC, partition, 10)
-        cluster.commit(GROUP, TOPIC, partition, 4)
+    cluster.set_lags(GROUP, TOPIC, [6] * 6, committed=4)
     expected, _ = expected_for(cluster, GROUP, TOPIC)
     server = scaler("--lag-cache-ttl", "0")
     assert server.kafka_sockets(cluster.ports) == 0
@@ -57,9 +55,7 @@ def test_500_scaled_objects_share_one_handle(mock_cluster, scaler):
 
 def test_100_concurrent_calls_cost_one_observation(mock_cluster, scaler, stubs):
     cluster = mock_cluster(brokers=3, topics={TOPIC: 3})
-    for partition in range(3):
-        cluster.produce(TOPIC, partition, 9)
-        cluster.commit(GROUP, TOPIC, partition, 2)
+    cluster.set_lags(GROUP, TOPIC, [7] * 3, committed=2)
     for broker in cluster.broker_ids:  # a slow read, so the calls overlap it
         cluster.command(f"rtt {broker} 300")
     expected, _ = expected_for(cluster, GROUP, TOPIC)
