@@ -7,7 +7,7 @@ import time
 import grpc
 import pytest
 
-from conftest import expected_for, trigger, wait_until
+from conftest import expected_for, read_offsets, trigger, wait_until
 
 GROUP, TOPIC, NAME = "billing", "events", "billing-consumer"
 THRESHOLD = 1000  # no cap: the metric is the total lag
@@ -147,3 +147,28 @@ def test_reload_adopts_the_pending_source(clusters, scaler):
     assert status == 404
     status, _ = server.http("POST", "/registry/reload?namespace=e2e")
     assert status == 400
+
+
+def test_persistent_lag_state_advances_once_per_observation_and_drops_on_swap(mock_cluster, scaler):
+    """excludePersistentLag (KEDA §4.2 step 5): an offset unchanged since the previous
+    observation counts 0 in the metric but still activates; a cached observation reused by
+    the round's second call does not advance the state; a configVersion swap drops it."""
+    cluster = mock_cluster(brokers=1, topics={TOPIC: 2})
+    cluster.set_lags(GROUP, TOPIC, [5, 7], committed=1)
+    end, committed = read_offsets(cluster.bootstrap, GROUP, TOPIC)
+    assert (end, committed) == ({0: 6, 1: 8}, {0: 1, 1: 1})
+
+    def metadata(version: int) -> dict[str, str]:
+        return trigger(cluster, GROUP, TOPIC, lagThreshold=THRESHOLD, excludePersistentLag=True, configVersion=version)
+
+    cached = scaler("--lag-cache-ttl", "3600")
+    assert [cached.get_metrics("cached", metadata(0)) for _ in range(3)] == [12, 12, 12]
+
+    server = scaler("--lag-cache-ttl", "0")
+    assert server.get_metrics(NAME, metadata(0)) == 12  # first observation: nothing is persistent yet
+    _, values, active = server.round(NAME, metadata(0))
+    assert values[0].metricValue == 0 and active is True  # unchanged offsets: excluded from the metric only
+    cluster.commit(GROUP, TOPIC, 0, 3)
+    assert server.get_metrics(NAME, metadata(0)) == 3  # partition 0 moved (6-3); partition 1 still persistent
+    assert server.get_metrics(NAME, metadata(1)) == 10  # the swap dropped the state: 3 + 7
+    assert server.metric("kafka_scaler_registry_swaps_total", reason="version") == 1

@@ -51,6 +51,27 @@ def test_stream_pushes_true_when_lag_appears(mock_cluster, scaler, push_interval
         call.cancel()
 
 
+def test_stream_stays_open_through_an_outage(mock_cluster, scaler):
+    """SPEC §5: a stream pushes nothing while Kafka fails and resumes once it answers."""
+    cluster = mock_cluster(brokers=2, topics={TOPIC: 2})
+    cluster.set_lags(GROUP, TOPIC, [0, 0], committed=5)
+    server = scaler("--kafka-timeout", "1")
+    call, received = open_stream(server, "outage", trigger(cluster, GROUP, TOPIC, pushInterval=1))
+    try:
+        _, first = received.get(timeout=10)
+        assert first is False
+        cluster.down_all()
+        with pytest.raises(queue.Empty):
+            received.get(timeout=5)  # neither a message nor the end of the stream
+        cluster.up_all()
+        cluster.produce(TOPIC, 0, 2)  # the mock's producer needs the brokers up
+        _, message = received.get(timeout=30)
+        assert message is True
+        assert server.metric("kafka_scaler_observations_total", result="failure") >= 1
+    finally:
+        call.cancel()
+
+
 def test_sigterm_ends_open_stream_with_unavailable(mock_cluster, scaler):
     cluster = mock_cluster(brokers=1, topics={TOPIC: 1})
     cluster.produce(TOPIC, 0, 4)
