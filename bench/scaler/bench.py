@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "Tests" / "e2e" / "scaler"))
 
-from conftest import MockCluster, Scaler, Stubs, established_sockets, trigger  # noqa: E402
+from scaler_harness import MockCluster, Scaler, Stubs, established_sockets, trigger  # noqa: E402
 
 BEGIN, END = "<!-- scaler-bench:begin -->", "<!-- scaler-bench:end -->"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -118,6 +118,8 @@ def throughput(args, stubs: Stubs, workdir: Path) -> tuple[list[str], list[str]]
                         f"{median(method, clients, streams, 'p50'):.3f} ms | {median(method, clients, streams, 'p99'):.3f} ms | "
                         f"{median(method, clients, streams, 'cpu_us'):.1f} µs | {median(method, clients, streams, 'rss'):.1f} MiB |")
         get, check = median("GetMetrics", clients, streams, "cpu_us"), median("Check", clients, streams, "cpu_us")
+        if get == 0 or check == 0:
+            raise SystemExit("CPU time below the clock-tick resolution: run more --requests")
         ratios.append(f"| {clients} | {streams} | {get:.1f} µs | {check:.1f} µs | {get / check:.2f} {'ok' if get / check <= 1.5 else 'OVER'} | "
                       f"{GRPC_SWIFT_2_US_PER_REQUEST / get:.1f}× less CPU |")
     print(f"GetMetrics answer during the run: {value}")

@@ -4,7 +4,7 @@ reaches the registry; GetMetricSpec creates the entry without any Kafka I/O."""
 import grpc
 import pytest
 
-from conftest import trigger
+from .scaler_harness import trigger
 
 # (metadata changes, a piece of the message KEDA's in-tree trigger gives)
 INVALID = [

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from conftest import expected_for, keda_expectation, read_offsets, trigger
+from .scaler_harness import expected_for, keda_expectation, read_offsets, trigger
 
 GROUP = "workers"
 
