@@ -3,6 +3,7 @@ partitions, checked against an independent kafka-python reading and KEDA's lag r
 
 import random
 
+import grpc
 import pytest
 
 from .scaler_harness import expected_for, keda_expectation, read_offsets, trigger
@@ -118,3 +119,24 @@ def test_activation_is_strictly_greater_than_threshold(mock_cluster, scaler):
         assert expected_for(cluster, GROUP, "act", activation=activation) == (12, active)
         _, values, is_active = server.round("act", trigger(cluster, GROUP, "act", activationLagThreshold=activation))
         assert (values[0].metricValue, is_active) == (12, active), activation
+
+
+def test_partition_limitation(mock_cluster, scaler):
+    """partitionLimitation keeps only the listed partitions (and caps by their count); when none
+    of them exists, GetMetrics fails with FAILED_PRECONDITION and KEDA's text."""
+    cluster = mock_cluster(brokers=2, topics={"limited": 4})
+    cluster.set_lags(GROUP, "limited", [3, 5, 7, 11])
+    end, committed = read_offsets(cluster.bootstrap, GROUP, "limited")
+    kept = {p: end[p] for p in (1, 2)}
+    server = scaler()
+    assert keda_expectation(kept, committed, lag_threshold=100) == (12, True)
+    assert keda_expectation(kept, committed, lag_threshold=2) == (4, True)  # 12/2 = 6 > 2 partitions: capped
+    for limitation, lag_threshold in [("1-2", 100), (" 1 , 2 ", 2)]:
+        metadata = trigger(cluster, GROUP, "limited", partitionLimitation=limitation, lagThreshold=lag_threshold)
+        _, values, is_active = server.round(f"limited-{lag_threshold}", metadata)
+        assert (values[0].metricValue, is_active) == keda_expectation(kept, committed, lag_threshold=lag_threshold)
+
+    with pytest.raises(grpc.RpcError) as failure:
+        server.get_metrics("limited-none", trigger(cluster, GROUP, "limited", partitionLimitation="7-9"))
+    assert failure.value.code() == grpc.StatusCode.FAILED_PRECONDITION, failure.value
+    assert "expected at least one active partition within the topic 'limited'" in failure.value.details()
