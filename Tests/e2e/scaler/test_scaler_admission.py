@@ -1,6 +1,8 @@
 """Admission: invalid metadata is INVALID_ARGUMENT with KEDA's message and never
 reaches the registry; GetMetricSpec creates the entry without any Kafka I/O."""
 
+import json
+
 import grpc
 import pytest
 
@@ -87,3 +89,38 @@ def test_trigger_name_separates_entries(mock_cluster, scaler):
             server.stub.GetMetricSpec(server.ref("so", trigger(cluster, "g", topic, triggerName=topic), namespace), timeout=5)
     keys = sorted((e["namespace"], e["name"], e["triggerName"], e["pinned"]["topic"]) for e in server.registry()["entries"])
     assert keys == [("ns1", "so", "a", "a"), ("ns1", "so", "b", "b"), ("ns2", "so", "a", "a"), ("ns2", "so", "b", "b")]
+
+
+def test_auth_profiles_resolve_server_side_and_stay_secret(mock_cluster, scaler, tmp_path):
+    """SPEC §4.3: credentials come from <--auth-profiles>/<name>/<key>; a missing profile is
+    INVALID_ARGUMENT; secrets never show in /registry, /metrics or the logs."""
+    secret = "pa55-w0rd-never-shown"
+    profile = tmp_path / "kafka-creds"
+    profile.mkdir()
+    (profile / "username").write_text("svc-scaler")
+    (profile / "password").write_text(secret)
+    cluster = mock_cluster(brokers=1, topics={"t": 1})
+    server = scaler("--auth-profiles", str(tmp_path), "--log-level", "debug")
+
+    with pytest.raises(grpc.RpcError) as failure:
+        server.stub.GetMetricSpec(server.ref("nope", trigger(cluster, "g", "t", authProfile="missing")), timeout=5)
+    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert 'auth profile "missing" not found' in failure.value.details()
+
+    with pytest.raises(grpc.RpcError) as failure:  # sasl without the profile: KEDA's "no username given"
+        server.stub.GetMetricSpec(server.ref("bare", trigger(cluster, "g", "t", sasl="plaintext")), timeout=5)
+    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "no username given" in failure.value.details()
+
+    plain = trigger(cluster, "g", "t")
+    with_profile = trigger(cluster, "g", "t", sasl="plaintext", authProfile="kafka-creds")
+    server.stub.GetMetricSpec(server.ref("plain", plain), timeout=5)
+    server.stub.GetMetricSpec(server.ref("sasl", with_profile), timeout=5)
+    status = server.registry()
+    fingerprints = {entry["name"]: entry["connection"] for entry in status["entries"]}
+    assert set(fingerprints) == {"plain", "sasl"}
+    assert fingerprints["plain"] != fingerprints["sasl"]  # credentials are part of the connection key
+    assert len(status["connections"]) == 2
+    _, metrics = server.http("GET", "/metrics")
+    for text in (json.dumps(status), metrics.decode(), "".join(server.log_lines)):
+        assert secret not in text

@@ -72,6 +72,25 @@ def test_stream_stays_open_through_an_outage(mock_cluster, scaler):
         call.cancel()
 
 
+def test_stream_metric_spec_follows_a_version_swap(mock_cluster, scaler):
+    """StreamMetricSpec sends the spec at once, and again when a configVersion bump pins a
+    source with another topic (the metric name follows the pinned source)."""
+    cluster = mock_cluster(brokers=1, topics={"first": 1, "second": 1})
+    server = scaler()
+    metadata = trigger(cluster, GROUP, "first", pushInterval=1, lagThreshold=7)
+    call = server.stub.StreamMetricSpec(server.ref("specs", metadata), timeout=30)
+    try:
+        first = next(call)
+        assert [(m.metricName, m.targetSize) for m in first.metricSpecs] == [("kafka-first", 7)]
+        server.stub.GetMetricSpec(server.ref("specs", trigger(cluster, GROUP, "second", configVersion=1, lagThreshold=7)), timeout=5)
+        swapped = time.monotonic()
+        second = next(call)
+        assert [(m.metricName, m.targetSize) for m in second.metricSpecs] == [("kafka-second", 7)]
+        assert time.monotonic() - swapped <= 2
+    finally:
+        call.cancel()
+
+
 def test_sigterm_ends_open_stream_with_unavailable(mock_cluster, scaler):
     cluster = mock_cluster(brokers=1, topics={TOPIC: 1})
     cluster.produce(TOPIC, 0, 4)
