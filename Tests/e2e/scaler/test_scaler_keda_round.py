@@ -11,39 +11,44 @@ from .scaler_harness import expected_for, keda_expectation, read_offsets, trigge
 GROUP = "workers"
 
 
-def populate(cluster, topic: str, partitions: int, seed: int) -> None:
-    """Messages on every partition; most partitions committed somewhere in their log,
-    some left uncommitted so the offsetResetPolicy rules apply."""
+def populate(cluster, topic: str, partitions: int, seed: int, uncommitted: int) -> None:
+    """Messages on every partition (some empty); the group commits somewhere in each log
+    except on every `uncommitted`-th partition (counted from the last one; 0: none), where
+    the offsetResetPolicy rules apply."""
     rng = random.Random(seed)
     for partition in range(partitions):
-        produced = rng.randint(0, 40)
+        produced = rng.choice([0, rng.randint(1, 40), rng.randint(1, 40)])
         cluster.produce(topic, partition, produced)
-        if partition % 4 != 3:  # every fourth partition stays uncommitted
+        if not uncommitted or (partitions - 1 - partition) % uncommitted:
             cluster.commit(GROUP, topic, partition, rng.randint(0, produced))
 
 
-# (partitions, lagThreshold, activationLagThreshold, offsetResetPolicy, allowIdleConsumers)
+# (partitions, uncommitted every, lagThreshold, activationLagThreshold, offsetResetPolicy, allowIdleConsumers)
 CASES = [
-    (1, 10, 0, "latest", False),
-    (1, 5, 1000, "earliest", False),
-    (3, 10, 0, "latest", False),
-    (3, 3, 0, "earliest", False),  # small threshold: the partition-count cap applies
-    (3, 3, 0, "earliest", True),  # allowIdleConsumers: no cap
-    (50, 7, 100, "latest", False),
-    (50, 1000, 100000, "earliest", False),  # activation above the total: inactive
+    (1, 0, 10, 0, "latest", False),
+    (1, 1, 5, 1000, "earliest", False),  # no committed offset at all: the whole log is lag
+    (1, 1, 5, 0, "latest", False),  # no committed offset at all: lag 1
+    (3, 2, 10, 0, "latest", False),
+    (3, 3, 3, 0, "earliest", False),  # small threshold: the partition-count cap applies
+    (3, 3, 3, 0, "earliest", True),  # allowIdleConsumers: no cap
+    (50, 4, 7, 100, "latest", False),
+    (50, 4, 1000, 100000, "earliest", False),  # activation above the total: inactive
 ]
 
 
-@pytest.mark.parametrize("partitions,threshold,activation,policy,allow_idle", CASES)
-def test_keda_round_matches_kafka_python(mock_cluster, scaler, partitions, threshold, activation, policy, allow_idle):
+@pytest.mark.parametrize("partitions,uncommitted,threshold,activation,policy,allow_idle", CASES)
+def test_keda_round_matches_kafka_python(mock_cluster, scaler, partitions, uncommitted, threshold, activation, policy, allow_idle):
     cluster = mock_cluster(brokers=3, topics={"orders": partitions})
-    populate(cluster, "orders", partitions, seed=partitions * 1000 + threshold)
+    populate(cluster, "orders", partitions, seed=partitions * 1000 + threshold, uncommitted=uncommitted)
     server = scaler()
     metadata = trigger(cluster, GROUP, "orders", lagThreshold=threshold, activationLagThreshold=activation,
                        offsetResetPolicy=policy, allowIdleConsumers=allow_idle)
+    end, committed = read_offsets(cluster.bootstrap, GROUP, "orders")
+    without_commit = len(range(partitions - 1, -1, -uncommitted)) if uncommitted else 0
+    assert (len(end), partitions - len(committed)) == (partitions, without_commit)
 
-    expected_metric, expected_active = expected_for(cluster, GROUP, "orders", lag_threshold=threshold, activation=activation,
-                                                    policy=policy, allow_idle=allow_idle)
+    expected_metric, expected_active = keda_expectation(end, committed, lag_threshold=threshold, activation=activation,
+                                                        policy=policy, allow_idle=allow_idle)
     spec, values, active = server.round("orders-consumer", metadata)
 
     assert spec.metricName == "kafka-orders"
@@ -60,7 +65,7 @@ def test_keda_round_matches_kafka_python(mock_cluster, scaler, partitions, thres
 def test_round_costs_one_observation(mock_cluster, scaler):
     """GetMetrics then IsActive on the same ref is served from one Kafka read."""
     cluster = mock_cluster(brokers=3, topics={"orders": 3})
-    populate(cluster, "orders", 3, seed=7)
+    populate(cluster, "orders", 3, seed=7, uncommitted=2)
     server = scaler()
     before = server.metric("kafka_scaler_observations_total", result="success")
     server.round("one-read", trigger(cluster, GROUP, "orders"))
