@@ -25,6 +25,7 @@ import grpc
 REPO = Path(__file__).resolve().parents[3]
 PROTO = REPO / "proto" / "externalscaler.proto"
 
+
 def _bin_dir() -> Path:
     out = subprocess.run(["swift", "build", "--show-bin-path"], cwd=REPO, capture_output=True, text=True, timeout=120, check=True)
     return Path(out.stdout.strip())
