@@ -83,13 +83,15 @@ public struct ExternalScalerService: RPCService {
     /// Reads (or joins a read of) the pinned source and applies the request's scaling
     /// parameters. A failure of the evaluation itself (no active partition) counts as
     /// a failure of the pinned source too, and is retried once through its recovery.
-    private func evaluateNow(_ admitted: AdmittedTrigger, deadline: ContinuousClock.Instant?) async throws(KafkaLagError) -> Evaluation {
-        let (stored, pinned) = try await registry.observation(for: admitted.key, pinned: admitted.pinned, deadline: deadline)
+    private func evaluateNow(_ admitted: AdmittedTrigger, deadline: ContinuousClock.Instant?, maxAge: Duration? = nil) async throws(KafkaLagError)
+        -> Evaluation
+    {
+        let (stored, pinned) = try await registry.observation(for: admitted.key, pinned: admitted.pinned, deadline: deadline, maxAge: maxAge)
         do {
             return try registry.evaluate(admitted.key, pinned: pinned, stored: stored, scaling: admitted.trigger.scaling)
         } catch {
             guard let retry = await registry.recover(admitted.key, pinned: pinned, from: error), retry.source != pinned.source else { throw error }
-            let (fresh, used) = try await registry.observation(for: admitted.key, pinned: retry, deadline: deadline)
+            let (fresh, used) = try await registry.observation(for: admitted.key, pinned: retry, deadline: deadline, maxAge: maxAge)
             return try registry.evaluate(admitted.key, pinned: used, stored: fresh, scaling: admitted.trigger.scaling)
         }
     }
@@ -98,8 +100,11 @@ public struct ExternalScalerService: RPCService {
 
     /// Sends the current activity at once, then every change, checking every
     /// `pushInterval`. Checks are aligned to multiples of the interval, so streams on
-    /// one source share each observation. Failures push nothing and are retried at
-    /// the next check; the stream stays open until KEDA or shutdown ends it.
+    /// one source share each observation. Each check reads offsets younger than half
+    /// the interval: the previous check's observation, a little younger than one
+    /// interval, is never reused, even when the lag cache TTL is longer than the
+    /// interval. Failures push nothing and are retried at the next check; the stream
+    /// stays open until KEDA or shutdown ends it.
     private func streamIsActive(_ ref: ScaledObjectRef, _ context: ServerContext, _ writer: ServerStreamWriter<Bool>) async throws {
         let admitted = try admit(ref, context)
         let meter = streamsOpen["StreamIsActive"]
@@ -109,7 +114,7 @@ public struct ExternalScalerService: RPCService {
         while !Task.isCancelled {
             let pinned = registry.pinned(admitted.key) ?? admitted.pinned
             do throws(KafkaLagError) {
-                let active = try await evaluateNow(admitted.repinned(pinned), deadline: nil).isActive
+                let active = try await evaluateNow(admitted.repinned(pinned), deadline: nil, maxAge: admitted.trigger.pushInterval / 2).isActive
                 if active != lastSent {
                     writer.send(active)
                     lastSent = active

@@ -34,15 +34,17 @@ public struct ObservationCache: Sendable {
         self.ttl = ttl
     }
 
-    /// A fresh observation of `source`, if one exists.
-    public func fresh(_ source: Source, at now: RegistryInstant) -> Stored? {
-        guard let stored = stored[source], now.monotonic - stored.at.monotonic < ttl else { return nil }
+    /// A fresh observation of `source`, if one exists: younger than the TTL, and than
+    /// `maxAge` when the caller needs fresher offsets (a stream checking more often than the TTL).
+    public func fresh(_ source: Source, at now: RegistryInstant, maxAge: Duration? = nil) -> Stored? {
+        let limit = maxAge.map { min($0, ttl) } ?? ttl
+        guard let stored = stored[source], now.monotonic - stored.at.monotonic < limit else { return nil }
         return stored
     }
 
     /// Decides between reusing, joining and starting a read of `source`.
-    public mutating func lookup(_ source: Source, at now: RegistryInstant) -> Lookup {
-        if let stored = fresh(source, at: now) { return .fresh(stored) }
+    public mutating func lookup(_ source: Source, at now: RegistryInstant, maxAge: Duration? = nil) -> Lookup {
+        if let stored = fresh(source, at: now, maxAge: maxAge) { return .fresh(stored) }
         if let readID = inFlight[source] { return .join(readID: readID) }
         lastReadID += 1
         inFlight[source] = lastReadID

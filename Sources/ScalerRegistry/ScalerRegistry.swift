@@ -118,17 +118,18 @@ public final class ScalerRegistry: Sendable {
     /// An observation for `key`'s pin: cached, coalesced with a read in flight, or
     /// read now. A failure re-resolves the entry (adopting a pending source, or
     /// rebuilding the connection within its backoff) and retries once before
-    /// `deadline`. Returns the pin the observation was read through.
-    public func observation(for key: RegistryKey, pinned: PinnedSource, deadline: ContinuousClock.Instant?) async throws(KafkaLagError)
-        -> (stored: ObservationCache.Stored, pinned: PinnedSource)
+    /// `deadline`. Returns the pin the observation was read through. A cached
+    /// observation older than `maxAge` is not reused.
+    public func observation(for key: RegistryKey, pinned: PinnedSource, deadline: ContinuousClock.Instant?, maxAge: Duration? = nil)
+        async throws(KafkaLagError) -> (stored: ObservationCache.Stored, pinned: PinnedSource)
     {
         do {
-            return (try await read(pinned, deadline: deadline), pinned)
+            return (try await read(pinned, deadline: deadline, maxAge: maxAge), pinned)
         } catch {
             guard let retry = await recover(key, pinned: pinned, from: error) else { throw error }
             if let deadline, ContinuousClock.now >= deadline { throw error }
             do {
-                return (try await read(retry, deadline: deadline), retry)
+                return (try await read(retry, deadline: deadline, maxAge: maxAge), retry)
             } catch {
                 state.withLock { state in _ = state.machine.failed(key, generation: retry.generation, message: error.message) }
                 logger.warning("retry after rebuild failed", metadata: Self.metadata(key, retry).merging(["error": "\(error)"]) { $1 })
@@ -138,11 +139,13 @@ public final class ScalerRegistry: Sendable {
     }
 
     /// One read through `pinned`'s connection, coalesced and cached.
-    private func read(_ pinned: PinnedSource, deadline: ContinuousClock.Instant?) async throws(KafkaLagError) -> ObservationCache.Stored {
+    private func read(_ pinned: PinnedSource, deadline: ContinuousClock.Instant?, maxAge: Duration?) async throws(KafkaLagError)
+        -> ObservationCache.Stored
+    {
         let source = pinned.source
         let now = clock.now()
         let plan: ReadPlan = state.withLock { state in
-            switch state.cache.lookup(source, at: now) {
+            switch state.cache.lookup(source, at: now, maxAge: maxAge) {
             case .fresh(let stored):
                 return .fresh(stored)
             case .join(let readID):

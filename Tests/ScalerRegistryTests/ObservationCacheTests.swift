@@ -21,6 +21,21 @@ struct ObservationCacheTests {
         #expect(cache.lookup(source, at: Fixtures.t0.advanced(by: .seconds(1))) == .fresh(stored!))
     }
 
+    @Test("a caller's maxAge shorter than the TTL forces a new read; a longer one does not extend the TTL")
+    func maxAge() {
+        var cache = ObservationCache(ttl: .seconds(2))
+        guard case .start(let id) = cache.lookup(source, at: Fixtures.t0) else { return }
+        let stored = cache.complete(source, readID: id, with: observation, at: Fixtures.t0)!
+        let later = Fixtures.t0.advanced(by: .milliseconds(900))
+        #expect(cache.lookup(source, at: later, maxAge: .seconds(1)) == .fresh(stored))
+        #expect(cache.fresh(source, at: later, maxAge: .milliseconds(500)) == nil)
+        #expect(cache.fresh(source, at: Fixtures.t0.advanced(by: .seconds(2)), maxAge: .seconds(10)) == nil)
+        guard case .start = cache.lookup(source, at: later, maxAge: .milliseconds(500)) else {
+            Issue.record("expected a new read")
+            return
+        }
+    }
+
     @Test("an observation older than the TTL is read again with a new sequence")
     func expires() {
         var cache = ObservationCache(ttl: .seconds(2))

@@ -1,0 +1,126 @@
+"""Admission: invalid metadata is INVALID_ARGUMENT with KEDA's message and never
+reaches the registry; GetMetricSpec creates the entry without any Kafka I/O."""
+
+import json
+
+import grpc
+import pytest
+
+from .scaler_harness import trigger
+
+# (metadata changes, a piece of the message KEDA's in-tree trigger gives)
+INVALID = [
+    ({"bootstrapServers": None}, 'missing required parameter "bootstrapServers" in [triggerMetadata resolvedEnv]'),
+    ({"consumerGroup": "   "}, 'missing required parameter "consumerGroup" in [triggerMetadata resolvedEnv]'),
+    ({"lagThreshold": "0"}, '"lagThreshold" must be positive number'),
+    ({"activationLagThreshold": "-1"}, '"activationLagThreshold" must be a non-negative number'),
+    ({"offsetResetPolicy": "foo"}, 'parameter "offsetResetPolicy" value "foo" must be one of [latest earliest]'),
+    ({"partitionLimitation": "1-2-3"}, "invalid partition limitation range: 1-2-3"),
+    ({"allowIdleConsumers": "true", "limitToPartitionsWithLag": "true"},
+     "allowIdleConsumers and limitToPartitionsWithLag cannot be set simultaneously"),
+    ({"topic": None, "limitToPartitionsWithLag": "true"}, "topic must be specified when using limitToPartitionsWithLag"),
+    ({"configVersion": "-1"}, "configVersion"),
+    ({"configVersion": "v2"}, "configVersion"),
+    ({"pushInterval": "0"}, "pushInterval"),
+]
+
+
+def with_changes(base: dict[str, str], changes: dict) -> dict[str, str]:
+    metadata = dict(base)
+    for key, value in changes.items():
+        if value is None:
+            metadata.pop(key, None)
+        else:
+            metadata[key] = value
+    return metadata
+
+
+def test_invalid_metadata_is_rejected_without_an_entry(mock_cluster, scaler, stubs):
+    cluster = mock_cluster(brokers=1, topics={"t": 1})
+    server = scaler()
+    base = trigger(cluster, "g", "t")
+    for index, (changes, message) in enumerate(INVALID):
+        metadata = with_changes(base, changes)
+        ref = server.ref(f"bad-{index}", metadata)
+        calls = [
+            lambda: server.stub.GetMetricSpec(ref, timeout=5),
+            lambda: server.stub.GetMetrics(stubs.pb.GetMetricsRequest(scaledObjectRef=ref, metricName="kafka-t"), timeout=5),
+            lambda: server.stub.IsActive(ref, timeout=5),
+            lambda: next(iter(server.stub.StreamIsActive(ref, timeout=5))),
+        ]
+        for call in calls:
+            with pytest.raises(grpc.RpcError) as failure:
+                call()
+            assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT, (changes, failure.value)
+            assert message in failure.value.details(), (changes, failure.value.details())
+    assert server.registry()["entries"] == []
+    assert server.metric("kafka_scaler_registry_entries") == 0
+    assert server.kafka_sockets(cluster.ports) == 0
+    assert server.metric("kafka_scaler_observations_total") == 0
+
+
+def test_get_metric_spec_admits_without_kafka_io(mock_cluster, scaler):
+    cluster = mock_cluster(brokers=3, topics={"payments.v1": 3})
+    server = scaler()
+    ref = server.ref("specs-only", trigger(cluster, "g", "payments.v1", lagThreshold=25, triggerName="second"))
+    spec = server.stub.GetMetricSpec(ref, timeout=5)
+    assert [(s.metricName, s.targetSize, s.targetSizeFloat) for s in spec.metricSpecs] == [("kafka-payments-v1", 25, 25.0)]
+
+    status = server.registry()
+    assert len(status["entries"]) == 1
+    entry = status["entries"][0]
+    assert (entry["namespace"], entry["name"], entry["triggerName"]) == ("e2e", "specs-only", "second")
+    assert entry["pinned"]["brokers"] == cluster.bootstrap.split(",")
+    assert entry["pinned"]["topic"] == "payments.v1" and entry["lastEvaluation"] is None
+    assert [c["state"] for c in status["connections"]] == ["unopened"]
+    assert status["connections"][0]["key"] == entry["connection"]
+    assert server.kafka_sockets(cluster.ports) == 0
+    assert server.metric("kafka_scaler_observations_total") == 0
+    assert server.metric("kafka_scaler_kafka_handles") == 0
+
+
+def test_trigger_name_separates_entries(mock_cluster, scaler):
+    """Registry key = (namespace, name, triggerName): two triggers of one ScaledObject, and the
+    same name in two namespaces, are four entries."""
+    cluster = mock_cluster(brokers=1, topics={"a": 1, "b": 1})
+    server = scaler()
+    for namespace in ("ns1", "ns2"):
+        for topic in ("a", "b"):
+            server.stub.GetMetricSpec(server.ref("so", trigger(cluster, "g", topic, triggerName=topic), namespace), timeout=5)
+    keys = sorted((e["namespace"], e["name"], e["triggerName"], e["pinned"]["topic"]) for e in server.registry()["entries"])
+    assert keys == [("ns1", "so", "a", "a"), ("ns1", "so", "b", "b"), ("ns2", "so", "a", "a"), ("ns2", "so", "b", "b")]
+
+
+def test_auth_profiles_resolve_server_side_and_stay_secret(mock_cluster, scaler, tmp_path):
+    """SPEC §4.3: credentials come from <--auth-profiles>/<name>/<key>; a missing profile is
+    INVALID_ARGUMENT; secrets never show in /registry, /metrics or the logs."""
+    secret = "pa55-w0rd-never-shown"
+    profile = tmp_path / "kafka-creds"
+    profile.mkdir()
+    (profile / "username").write_text("svc-scaler")
+    (profile / "password").write_text(secret)
+    cluster = mock_cluster(brokers=1, topics={"t": 1})
+    server = scaler("--auth-profiles", str(tmp_path), "--log-level", "debug")
+
+    with pytest.raises(grpc.RpcError) as failure:
+        server.stub.GetMetricSpec(server.ref("nope", trigger(cluster, "g", "t", authProfile="missing")), timeout=5)
+    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert 'auth profile "missing" not found' in failure.value.details()
+
+    with pytest.raises(grpc.RpcError) as failure:  # sasl without the profile: KEDA's "no username given"
+        server.stub.GetMetricSpec(server.ref("bare", trigger(cluster, "g", "t", sasl="plaintext")), timeout=5)
+    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "no username given" in failure.value.details()
+
+    plain = trigger(cluster, "g", "t")
+    with_profile = trigger(cluster, "g", "t", sasl="plaintext", authProfile="kafka-creds")
+    server.stub.GetMetricSpec(server.ref("plain", plain), timeout=5)
+    server.stub.GetMetricSpec(server.ref("sasl", with_profile), timeout=5)
+    status = server.registry()
+    fingerprints = {entry["name"]: entry["connection"] for entry in status["entries"]}
+    assert set(fingerprints) == {"plain", "sasl"}
+    assert fingerprints["plain"] != fingerprints["sasl"]  # credentials are part of the connection key
+    assert len(status["connections"]) == 2
+    _, metrics = server.http("GET", "/metrics")
+    for text in (json.dumps(status), metrics.decode(), "".join(server.log_lines)):
+        assert secret not in text
