@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "Tests" / "e2e" / "scaler"))
+sys.path.insert(0, str(REPO / "Tests" / "e2e"))
 
 from scaler_harness import MockCluster, Scaler, Stubs, established_sockets, trigger  # noqa: E402
 

@@ -6,7 +6,7 @@ import subprocess
 import time
 import urllib.request
 
-from conftest import free_port, wait_for_port
+from scaler_harness import free_port, wait_for_port
 
 
 def test_demo_with_duration_prints_frames_and_exits_0(cli):

@@ -3,7 +3,7 @@
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from conftest import free_port
+from scaler_harness import free_port
 
 
 def test_serving_server_exits_0(cli, scaler):

@@ -2,16 +2,13 @@
 ours): health with every grpc_health_probe exit code, and probe against a Python
 ExternalScaler built from the repository's externalscaler.proto."""
 
-import importlib
-import sys
 from concurrent import futures
 
 import grpc
 import pytest
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_tools import protoc
 
-from conftest import REPO
+from scaler_harness import Stubs
 
 
 @pytest.fixture()
@@ -41,15 +38,8 @@ def test_health_exit_codes_against_grpcio(cli, grpcio_server):
 @pytest.fixture(scope="module")
 def externalscaler(tmp_path_factory):
     """externalscaler_pb2 / _pb2_grpc generated from proto/externalscaler.proto."""
-    out = tmp_path_factory.mktemp("externalscaler")
-    code = protoc.main(["protoc", f"-I{REPO / 'proto'}", f"--python_out={out}", f"--grpc_python_out={out}",
-                        str(REPO / "proto" / "externalscaler.proto")])
-    assert code == 0
-    sys.path.insert(0, str(out))
-    try:
-        yield importlib.import_module("externalscaler_pb2"), importlib.import_module("externalscaler_pb2_grpc")
-    finally:
-        sys.path.remove(str(out))
+    stubs = Stubs(str(tmp_path_factory.mktemp("externalscaler")))
+    return stubs.pb, stubs.grpc
 
 
 def test_probe_against_a_grpcio_external_scaler(cli, grpcio_server, externalscaler):

@@ -4,18 +4,18 @@ import json
 
 import pytest
 
-from conftest import free_port
+from scaler_harness import free_port
 
 
 @pytest.fixture(scope="module")
 def lagging_group(kafka):
     """Group `orders-consumers` 30 messages behind on `orders`: 30 on partition 0
     (committed 10), 10 on partition 1 (committed 0... then 10), partition 2 empty."""
-    kafka.send("produce orders 0 40")
-    kafka.send("produce orders 1 10")
-    kafka.send("commit orders-consumers orders 0 10")
-    kafka.send("commit orders-consumers orders 1 10")
-    kafka.send("commit orders-consumers orders 2 0")
+    kafka.command("produce orders 0 40")
+    kafka.command("produce orders 1 10")
+    kafka.command("commit orders-consumers orders 0 10")
+    kafka.command("commit orders-consumers orders 1 10")
+    kafka.command("commit orders-consumers orders 2 0")
     return "orders-consumers"
 
 

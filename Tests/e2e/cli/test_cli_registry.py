@@ -7,16 +7,16 @@ import threading
 
 import pytest
 
-from conftest import free_port
+from scaler_harness import free_port
 
 
 @pytest.fixture(scope="module")
 def admitted(cli, scaler, kafka):
     """One registry entry, created by a probe (the first valid request admits it)."""
-    kafka.send("produce orders 2 12")
-    kafka.send("commit registry-group orders 0 0")
-    kafka.send("commit registry-group orders 1 0")
-    kafka.send("commit registry-group orders 2 2")
+    kafka.command("produce orders 2 12")
+    kafka.command("commit registry-group orders 0 0")
+    kafka.command("commit registry-group orders 1 0")
+    kafka.command("commit registry-group orders 2 2")
     result = cli("probe", "--address", scaler.address, "--namespace", "ops", "--name", "listed",
                  "--metadata", f"bootstrapServers={kafka.bootstrap}", "--metadata", "consumerGroup=registry-group",
                  "--metadata", "topic=orders", "--metadata", "lagThreshold=5")

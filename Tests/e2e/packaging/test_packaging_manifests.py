@@ -1,6 +1,5 @@
 """deploy/ manifests agree with the binary: ports, probes, flags, grace periods, users, and
 example triggers that the scaler itself accepts."""
-import pathlib
 import re
 import subprocess
 
@@ -10,7 +9,7 @@ import yaml
 
 import kks_server
 from grpc_clients import SERVING, check, health_stub
-from scaler_stubs import load_stubs
+from scaler_harness import Stubs
 
 DEPLOY = kks_server.REPO_ROOT / "deploy"
 
@@ -134,7 +133,8 @@ def test_example_scaled_objects_point_at_the_service_and_are_accepted(manifests,
     profile_dir.mkdir(parents=True)
     for key, value in secret["stringData"].items():
         (profile_dir / key).write_text(value)
-    pb, rpc = load_stubs(tmp_path / "stubs")
+    stubs = Stubs(str(tmp_path))
+    pb, rpc = stubs.pb, stubs.grpc
     server = kks_server.ServerProcess(kks_binary, extra_args=("--auth-profiles", str(tmp_path / "profiles")))
     try:
         with grpc.insecure_channel(server.target) as channel:

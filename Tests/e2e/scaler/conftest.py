@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .scaler_harness import MockCluster, Scaler, Stubs, binary_paths
+from scaler_harness import MockCluster, Scaler, Stubs, binary_paths
 
 TEST_TIME_LIMIT = 120  # seconds; every test is bounded by SIGALRM (see bounded_in_time)
 

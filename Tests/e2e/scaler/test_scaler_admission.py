@@ -6,7 +6,7 @@ import json
 import grpc
 import pytest
 
-from .scaler_harness import trigger
+from scaler_harness import trigger
 
 # (metadata changes, a piece of the message KEDA's in-tree trigger gives)
 INVALID = [

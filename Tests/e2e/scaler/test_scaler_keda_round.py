@@ -6,7 +6,7 @@ import random
 import grpc
 import pytest
 
-from .scaler_harness import expected_for, keda_expectation, read_offsets, trigger
+from scaler_harness import expected_for, keda_expectation, read_offsets, trigger
 
 GROUP = "workers"
 

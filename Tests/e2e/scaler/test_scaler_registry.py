@@ -7,7 +7,7 @@ import time
 import grpc
 import pytest
 
-from .scaler_harness import expected_for, read_offsets, trigger, wait_until
+from scaler_harness import expected_for, read_offsets, trigger, wait_until
 
 GROUP, TOPIC, NAME = "billing", "events", "billing-consumer"
 THRESHOLD = 1000  # no cap: the metric is the total lag

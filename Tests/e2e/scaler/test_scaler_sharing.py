@@ -6,7 +6,7 @@ from concurrent import futures
 
 import pytest
 
-from .scaler_harness import expected_for, trigger, wait_until
+from scaler_harness import expected_for, trigger, wait_until
 
 GROUP, TOPIC = "shared", "jobs"
 

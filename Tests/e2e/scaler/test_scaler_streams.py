@@ -8,7 +8,7 @@ import time
 import grpc
 import pytest
 
-from .scaler_harness import trigger
+from scaler_harness import trigger
 
 GROUP, TOPIC = "idle", "signals"
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import grpc
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 PROTO = REPO / "proto" / "externalscaler.proto"
 
 
@@ -172,6 +172,14 @@ class Scaler:
         self.stub = stubs.grpc.ExternalScalerStub(self.channel)
         wait_until(lambda: self.http("GET", "/readyz")[0] == 200, 30, "ops port ready")
 
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def ops_address(self) -> str:
+        return f"127.0.0.1:{self.ops_port}"
+
     def _read_logs(self) -> None:
         for line in self.process.stderr:
             self.log_lines.append(line)
@@ -275,6 +283,17 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    """Waits until something accepts connections on 127.0.0.1:`port`."""
+    def accepts() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+    wait_until(accepts, timeout, f"127.0.0.1:{port} to accept connections")
 
 
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):
