@@ -42,6 +42,15 @@ public struct ObservationCache: Sendable {
         return stored
     }
 
+    /// Sequence of the newest observation stored for any source: while it is the one
+    /// an entry last evaluated, that observation is still its source's newest.
+    public var latestSequence: UInt64 { lastSequence }
+
+    /// Whether an observation read at `readAt` is still reused at `now`.
+    public func isFresh(readAt: RegistryInstant, at now: RegistryInstant) -> Bool {
+        now.monotonic - readAt.monotonic < ttl
+    }
+
     /// Decides between reusing, joining and starting a read of `source`.
     public mutating func lookup(_ source: Source, at now: RegistryInstant, maxAge: Duration? = nil) -> Lookup {
         if let stored = fresh(source, at: now, maxAge: maxAge) { return .fresh(stored) }

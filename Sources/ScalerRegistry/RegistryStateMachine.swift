@@ -29,6 +29,30 @@ public struct RegistryStateMachine: Sendable {
 
         /// The metadata of the newest source seen at the pinned version.
         var newestMetadata: [String: String] { pending?.metadata ?? pinned.metadata }
+
+        /// Admits a request at the pinned version or below: serves from the pin,
+        /// logging a stale version or a drifted source once.
+        fileprivate mutating func admit(_ admission: Admission, at now: RegistryInstant) -> (pinned: PinnedSource, events: [RegistryEvent]) {
+            lastSeen = now
+            let key = admission.key
+            if admission.version < pinned.version {
+                let stale = StaleRequest(version: admission.version, source: admission.source)
+                guard announcedStale.insert(stale).inserted else { return (pinned, []) }
+                return (pinned, [.stale(key, requested: admission.version, pinnedVersion: pinned.version, source: admission.source)])
+            }
+            if admission.source == pinned.source {
+                pending = nil
+                pinned.metadata = admission.metadata
+                return (pinned, [])
+            }
+            if pending?.source != admission.source {
+                pending = PendingSource(source: admission.source, metadata: admission.metadata, since: now)
+            } else {
+                pending?.metadata = admission.metadata
+            }
+            guard announcedPending.insert(admission.source).inserted else { return (pinned, []) }
+            return (pinned, [.drift(key, version: pinned.version, pinned: pinned.source, pending: admission.source)])
+        }
     }
 
     fileprivate struct StaleRequest: Hashable {
@@ -79,37 +103,31 @@ public struct RegistryStateMachine: Sendable {
     /// Admits a valid request: creates the entry on first sight, swaps on a higher
     /// version, records drift at the same version, and returns the pin to serve from.
     public mutating func admit(_ admission: Admission, at now: RegistryInstant) -> (pinned: PinnedSource, events: [RegistryEvent]) {
+        let admitted = admitTracked(admission, at: now)
+        return (admitted.pinned, admitted.events)
+    }
+
+    /// ``admit(_:at:)`` that also tells whether the entry had, and has, a pending
+    /// source, for the pending gauge. The entry is found once and changed in place:
+    /// this runs on every request.
+    mutating func admitTracked(_ admission: Admission, at now: RegistryInstant)
+        -> (pinned: PinnedSource, events: [RegistryEvent], hadPending: Bool, hasPending: Bool)
+    {
         let key = admission.key
-        guard var entry = entries[key] else {
+        guard let index = entries.index(forKey: key) else {
             let pin = makePin(version: admission.version, source: admission.source, metadata: admission.metadata, at: now)
             entries[key] = Entry(pinned: pin, lastSeen: now)
-            return (pin, [.created(key, version: admission.version, source: admission.source)])
+            return (pin, [.created(key, version: admission.version, source: admission.source)], false, false)
         }
-        entry.lastSeen = now
-        defer { entries[key] = entry }
-        let pinned = entry.pinned
+        let hadPending = entries.values[index].pending != nil
+        let pinned = entries.values[index].pinned
         if admission.version > pinned.version {
             let pin = makePin(version: admission.version, source: admission.source, metadata: admission.metadata, at: now)
-            entry = Entry(pinned: pin, lastSeen: now)
-            return (pin, [.swapped(key, from: pinned, to: pin, reason: .version)])
+            entries.values[index] = Entry(pinned: pin, lastSeen: now)
+            return (pin, [.swapped(key, from: pinned, to: pin, reason: .version)], hadPending, false)
         }
-        if admission.version < pinned.version {
-            let stale = StaleRequest(version: admission.version, source: admission.source)
-            guard entry.announcedStale.insert(stale).inserted else { return (pinned, []) }
-            return (pinned, [.stale(key, requested: admission.version, pinnedVersion: pinned.version, source: admission.source)])
-        }
-        if admission.source == pinned.source {
-            entry.pending = nil
-            entry.pinned.metadata = admission.metadata
-            return (entry.pinned, [])
-        }
-        if entry.pending?.source != admission.source {
-            entry.pending = PendingSource(source: admission.source, metadata: admission.metadata, since: now)
-        } else {
-            entry.pending?.metadata = admission.metadata
-        }
-        guard entry.announcedPending.insert(admission.source).inserted else { return (pinned, []) }
-        return (pinned, [.drift(key, version: pinned.version, pinned: pinned.source, pending: admission.source)])
+        let (served, events) = entries.values[index].admit(admission, at: now)
+        return (served, events, hadPending, entries.values[index].pending != nil)
     }
 
     /// A read through `generation`'s pin failed: the entry is failing and must
@@ -168,10 +186,9 @@ public struct RegistryStateMachine: Sendable {
 
     /// A read through `generation`'s pin succeeded.
     public mutating func succeeded(_ key: RegistryKey, generation: UInt64) {
-        guard var entry = entries[key], entry.pinned.generation == generation else { return }
-        entry.state = .ready
-        entry.lastError = nil
-        entries[key] = entry
+        guard let index = entries.index(forKey: key), entries.values[index].pinned.generation == generation else { return }
+        entries.values[index].state = .ready
+        entries.values[index].lastError = nil
     }
 
     /// Removes entries no request touched for `idleTimeout` (their ScaledObject was

@@ -65,23 +65,81 @@ public final class ScalerRegistry: Sendable {
 
     // MARK: Admission
 
+    /// What the synchronous fast path found for an admitted request.
+    public enum CachedAnswer: Sendable {
+        /// The entry's kept evaluation of the fresh observation, with the request's parameters.
+        case evaluated(Evaluation)
+        /// A fresh observation to evaluate with ``evaluate(_:pinned:stored:scaling:)``.
+        case observed(ObservationCache.Stored)
+        /// Nothing fresh: read through ``observation(for:pinned:deadline:maxAge:)``.
+        case none
+    }
+
     /// Admits a valid request and returns the pin to serve it from. Opens no
     /// connection: `GetMetricSpec` stays free of Kafka I/O.
     public func admit(_ admission: RegistryStateMachine.Admission) -> PinnedSource {
         let now = clock.now()
-        let (pinned, events, pendingChange, entryCount) = state.withLock { state in
-            let hadPending = state.machine.entries[admission.key]?.pending != nil
-            let (pinned, events) = state.machine.admit(admission, at: now)
-            for event in events { Self.apply(event, to: &state, at: now) }
-            let hasPending = state.machine.entries[admission.key]?.pending != nil
-            return (pinned, events, hadPending == hasPending ? nil : hasPending, state.machine.entries.count)
+        let admitted = state.withLock { state in Self.admit(admission, in: &state, at: now) }
+        publish(admitted, for: admission.key)
+        return admitted.pinned
+    }
+
+    /// Admits a valid request and, under the same lock, looks for a fresh observation
+    /// of its pin and for the entry's kept evaluation of it with `scaling`: the
+    /// synchronous fast path of a KEDA round's second call and of repeated polls.
+    public func admit(_ admission: RegistryStateMachine.Admission, cachedFor scaling: ScalingParameters)
+        -> (pinned: PinnedSource, cached: CachedAnswer)
+    {
+        let now = clock.now()
+        let (admitted, cached) = state.withLock { state in
+            let admitted = Self.admit(admission, in: &state, at: now)
+            return (admitted, Self.cached(admission.key, pinned: admitted.pinned, scaling: scaling, in: &state, at: now))
         }
-        if !events.isEmpty {
-            metrics.entries.record(entryCount)
-            events.forEach(announce)
+        publish(admitted, for: admission.key)
+        if case .none = cached {} else { metrics.cacheHits.increment() }
+        return (admitted.pinned, cached)
+    }
+
+    private typealias Admitted = (pinned: PinnedSource, events: [RegistryEvent], pendingChange: Bool?, entryCount: Int)
+
+    private static func admit(_ admission: RegistryStateMachine.Admission, in state: inout State, at now: RegistryInstant) -> Admitted {
+        let admitted = state.machine.admitTracked(admission, at: now)
+        for event in admitted.events { apply(event, to: &state, at: now) }
+        let pendingChange = admitted.hadPending == admitted.hasPending ? nil : admitted.hasPending
+        return (admitted.pinned, admitted.events, pendingChange, admitted.events.isEmpty ? 0 : state.machine.entries.count)
+    }
+
+    /// Announces what an admission changed, outside the lock.
+    private func publish(_ admitted: Admitted, for key: RegistryKey) {
+        if !admitted.events.isEmpty {
+            metrics.entries.record(admitted.entryCount)
+            admitted.events.forEach(announce)
         }
-        if let pendingChange { metrics.pending(admission.key, pendingChange) }
-        return pinned
+        if let pendingChange = admitted.pendingChange { metrics.pending(key, pendingChange) }
+    }
+
+    /// The fresh observation of `pinned` and the kept evaluation of it, if any. While
+    /// the entry's kept observation is the newest one stored for any source it is
+    /// still its source's, so the source need not be hashed to find it.
+    private static func cached(
+        _ key: RegistryKey, pinned: PinnedSource, scaling: ScalingParameters, in state: inout State, at now: RegistryInstant
+    ) -> CachedAnswer {
+        guard let index = state.lag.index(forKey: key) else {
+            return state.cache.fresh(pinned.source, at: now).map { .observed($0) } ?? .none
+        }
+        if let kept = state.lag.values[index].memoizedObservation, kept.sequence == state.cache.latestSequence,
+           state.cache.isFresh(readAt: kept.at, at: now),
+           let evaluation = state.lag.values[index].reuse(sequence: kept.sequence, scaling: scaling, at: now)
+        {
+            state.machine.succeeded(key, generation: pinned.generation)
+            return .evaluated(evaluation)
+        }
+        guard let stored = state.cache.fresh(pinned.source, at: now) else { return .none }
+        guard let evaluation = state.lag.values[index].reuse(sequence: stored.sequence, scaling: scaling, at: now) else {
+            return .observed(stored)
+        }
+        state.machine.succeeded(key, generation: pinned.generation)
+        return .evaluated(evaluation)
     }
 
     /// Keeps the pool's reference counts and the per-entry lag state in step with pins.
@@ -106,8 +164,7 @@ public final class ScalerRegistry: Sendable {
 
     // MARK: Reading
 
-    /// A fresh observation for `pinned`, if the cache has one: the synchronous fast
-    /// path of a KEDA round's second call.
+    /// A fresh observation for `pinned`, if the cache has one (the demo view, tests).
     public func cachedObservation(for pinned: PinnedSource) -> ObservationCache.Stored? {
         let now = clock.now()
         let stored = state.withLock { $0.cache.fresh(pinned.source, at: now) }
@@ -278,20 +335,31 @@ public final class ScalerRegistry: Sendable {
 
     /// Applies the request's scaling parameters to an observation read through
     /// `pinned`, advancing the entry's persistent-lag history once per new
-    /// observation. The lag math runs outside the lock.
+    /// observation. The entry's kept evaluation of the same observation with the same
+    /// parameters is reused; otherwise the lag math runs outside the lock.
     public func evaluate(_ key: RegistryKey, pinned: PinnedSource, stored: ObservationCache.Stored, scaling: ScalingParameters)
         throws(KafkaLagError) -> Evaluation
     {
-        let history = state.withLock { state in
-            state.lag[key]?.history(for: stored.sequence) ?? .empty
+        let started = clock.now()
+        let (kept, history): (Evaluation?, PersistentLagState) = state.withLock { state in
+            guard let index = state.lag.index(forKey: key) else { return (nil, .empty) }
+            let history = state.lag.values[index].history(for: stored.sequence)
+            guard state.machine.entries[key]?.pinned.generation == pinned.generation,
+                  let kept = state.lag.values[index].reuse(sequence: stored.sequence, scaling: scaling, at: started)
+            else { return (nil, history) }
+            state.machine.succeeded(key, generation: pinned.generation)
+            return (kept, history)
         }
+        if let kept { return kept }
         let source = pinned.source
         let (evaluation, next) = try LagCalculator.evaluate(
             stored.observation, topic: source.topic, consumerGroup: source.consumerGroup, parameters: scaling, state: history)
         let now = clock.now()
         state.withLock { state in
             guard state.machine.entries[key]?.pinned.generation == pinned.generation else { return }
-            state.lag[key]?.record(evaluation, history: next, sequence: stored.sequence, at: now)
+            if let index = state.lag.index(forKey: key) {
+                state.lag.values[index].record(evaluation, scaling: scaling, history: next, stored: stored, at: now)
+            }
             state.machine.succeeded(key, generation: pinned.generation)
         }
         return evaluation
