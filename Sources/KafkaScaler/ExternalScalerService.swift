@@ -65,19 +65,18 @@ public struct ExternalScalerService: RPCService {
             return .failure(error)
         }
         let admission = admission(ref, trigger)
-        let (pinned, cached) = registry.admit(admission, cachedFor: trigger.scaling)
-        let admitted = AdmittedTrigger(key: admission.key, trigger: trigger, pinned: pinned)
-        switch cached {
+        let admitted: AdmittedTrigger
+        switch registry.admit(admission, cachedFor: trigger.scaling) {
         case .evaluated(let evaluation):
             return .response(answer(evaluation))
-        case .observed(let stored):
+        case .observed(let pinned, let stored):
             do throws(KafkaLagError) {
-                return .response(answer(try registry.evaluate(admitted.key, pinned: pinned, stored: stored, scaling: trigger.scaling)))
+                return .response(answer(try registry.evaluate(admission.key, pinned: pinned, stored: stored, scaling: trigger.scaling)))
             } catch {
                 return .failure(RPCError(error, deadline: context.deadline))
             }
-        case .none:
-            break
+        case .uncached(let pinned):
+            admitted = AdmittedTrigger(key: admission.key, trigger: trigger, pinned: pinned)
         }
         return .async {
             do throws(KafkaLagError) {

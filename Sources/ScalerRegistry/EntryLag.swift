@@ -13,6 +13,8 @@ struct EntryLag: Sendable {
     /// The newest evaluation of the consumed observation, and what produced it.
     private struct Memo: Sendable {
         var sequence: UInt64
+        /// The pin generation it was evaluated under.
+        var generation: UInt64
         var scaling: ScalingParameters
         var evaluation: Evaluation
         /// When the observation was read, so a reuse can check its age without a cache lookup.
@@ -40,11 +42,12 @@ struct EntryLag: Sendable {
 
     /// Keeps the result of evaluating `stored`, unless a newer observation was consumed meanwhile.
     mutating func record(
-        _ evaluation: Evaluation, scaling: ScalingParameters, history: PersistentLagState, stored: ObservationCache.Stored, at now: RegistryInstant
+        _ evaluation: Evaluation, scaling: ScalingParameters, history: PersistentLagState, stored: ObservationCache.Stored,
+        generation: UInt64, at now: RegistryInstant
     ) {
         guard stored.sequence == consumedSequence else { return }
         after = history
-        memo = Memo(sequence: stored.sequence, scaling: scaling, evaluation: evaluation, observedAt: stored.at)
+        memo = Memo(sequence: stored.sequence, generation: generation, scaling: scaling, evaluation: evaluation, observedAt: stored.at)
         noteLast(evaluation, at: now)
     }
 
@@ -57,9 +60,14 @@ struct EntryLag: Sendable {
         return memo.evaluation
     }
 
-    /// The sequence and read time of the observation the kept evaluation used.
-    var memoizedObservation: (sequence: UInt64, at: RegistryInstant)? {
-        memo.map { ($0.sequence, $0.observedAt) }
+    /// The kept evaluation with `scaling`, if its observation is `newest` (the newest
+    /// stored for any source, hence still its source's) and younger than `ttl`; reusing
+    /// it counts as a new evaluation for `/registry`. Returns the pin generation it belongs to.
+    mutating func reuseNewest(
+        _ newest: UInt64, scaling: ScalingParameters, ttl: Duration, at now: RegistryInstant
+    ) -> (generation: UInt64, evaluation: Evaluation)? {
+        guard let memo, memo.sequence == newest, ObservationCache.isFresh(readAt: memo.observedAt, at: now, ttl: ttl) else { return nil }
+        return reuse(sequence: newest, scaling: scaling, at: now).map { (memo.generation, $0) }
     }
 
     private mutating func noteLast(_ evaluation: Evaluation, at now: RegistryInstant) {

@@ -27,31 +27,49 @@ public struct RegistryStateMachine: Sendable {
         /// Stale (version, source) pairs already announced.
         fileprivate var announcedStale: Set<StaleRequest> = []
 
+        /// Whether a pending source exists, read without copying it out.
+        var hasPending: Bool {
+            if case .some = pending { return true }
+            return false
+        }
+
         /// The metadata of the newest source seen at the pinned version.
         var newestMetadata: [String: String] { pending?.metadata ?? pinned.metadata }
 
-        /// Admits a request at the pinned version or below: serves from the pin,
-        /// logging a stale version or a drifted source once.
-        fileprivate mutating func admit(_ admission: Admission, at now: RegistryInstant) -> (pinned: PinnedSource, events: [RegistryEvent]) {
-            lastSeen = now
-            let key = admission.key
-            if admission.version < pinned.version {
+        /// Admits a request to this entry: a higher version swaps to a new pin with
+        /// `swapGeneration`; otherwise it is served from the pin, logging a stale
+        /// version or a drifted source once.
+        fileprivate mutating func admit<Served>(
+            _ admission: Admission, at now: RegistryInstant, swapGeneration: UInt64, serve: (Entry) -> Served
+        ) -> (Served, Admitted) {
+            let hadPending = hasPending
+            var events: [RegistryEvent] = []
+            if admission.version > pinned.version {
+                let old = pinned
+                let pin = PinnedSource(version: admission.version, source: admission.source, metadata: admission.metadata,
+                                       generation: swapGeneration, since: now)
+                self = Entry(pinned: pin, lastSeen: now)
+                events = [.swapped(admission.key, from: old, to: pin, reason: .version)]
+            } else if admission.version < pinned.version {
                 let stale = StaleRequest(version: admission.version, source: admission.source)
-                guard announcedStale.insert(stale).inserted else { return (pinned, []) }
-                return (pinned, [.stale(key, requested: admission.version, pinnedVersion: pinned.version, source: admission.source)])
-            }
-            if admission.source == pinned.source {
-                pending = nil
+                if announcedStale.insert(stale).inserted {
+                    events = [.stale(admission.key, requested: admission.version, pinnedVersion: pinned.version, source: admission.source)]
+                }
+            } else if admission.source == pinned.source {
+                if hadPending { pending = nil }
                 pinned.metadata = admission.metadata
-                return (pinned, [])
-            }
-            if pending?.source != admission.source {
-                pending = PendingSource(source: admission.source, metadata: admission.metadata, since: now)
             } else {
-                pending?.metadata = admission.metadata
+                if pending?.source != admission.source {
+                    pending = PendingSource(source: admission.source, metadata: admission.metadata, since: now)
+                } else {
+                    pending?.metadata = admission.metadata
+                }
+                if announcedPending.insert(admission.source).inserted {
+                    events = [.drift(admission.key, version: pinned.version, pinned: pinned.source, pending: admission.source)]
+                }
             }
-            guard announcedPending.insert(admission.source).inserted else { return (pinned, []) }
-            return (pinned, [.drift(key, version: pinned.version, pinned: pinned.source, pending: admission.source)])
+            lastSeen = now
+            return (serve(self), Admitted(events: events, hadPending: hadPending, hasPending: hasPending))
         }
     }
 
@@ -103,31 +121,33 @@ public struct RegistryStateMachine: Sendable {
     /// Admits a valid request: creates the entry on first sight, swaps on a higher
     /// version, records drift at the same version, and returns the pin to serve from.
     public mutating func admit(_ admission: Admission, at now: RegistryInstant) -> (pinned: PinnedSource, events: [RegistryEvent]) {
-        let admitted = admitTracked(admission, at: now)
-        return (admitted.pinned, admitted.events)
+        let (pinned, admitted) = admitInPlace(admission, at: now) { $0.pinned }
+        return (pinned, admitted.events)
     }
 
-    /// ``admit(_:at:)`` that also tells whether the entry had, and has, a pending
-    /// source, for the pending gauge. The entry is found once and changed in place:
-    /// this runs on every request.
-    mutating func admitTracked(_ admission: Admission, at now: RegistryInstant)
-        -> (pinned: PinnedSource, events: [RegistryEvent], hadPending: Bool, hasPending: Bool)
-    {
+    /// What ``admitInPlace(_:at:serve:)`` did.
+    struct Admitted {
+        var events: [RegistryEvent]
+        /// Whether the entry had, and has, a pending source (for the pending gauge).
+        var hadPending: Bool
+        var hasPending: Bool
+    }
+
+    /// ``admit(_:at:)`` for the request path: the entry is found once and changed in
+    /// place, and `serve` reads what the caller needs from it without copying it out.
+    mutating func admitInPlace<Served>(_ admission: Admission, at now: RegistryInstant, serve: (Entry) -> Served) -> (Served, Admitted) {
         let key = admission.key
         guard let index = entries.index(forKey: key) else {
             let pin = makePin(version: admission.version, source: admission.source, metadata: admission.metadata, at: now)
-            entries[key] = Entry(pinned: pin, lastSeen: now)
-            return (pin, [.created(key, version: admission.version, source: admission.source)], false, false)
+            let entry = Entry(pinned: pin, lastSeen: now)
+            entries[key] = entry
+            let events: [RegistryEvent] = [.created(key, version: admission.version, source: admission.source)]
+            return (serve(entry), Admitted(events: events, hadPending: false, hasPending: false))
         }
-        let hadPending = entries.values[index].pending != nil
-        let pinned = entries.values[index].pinned
-        if admission.version > pinned.version {
-            let pin = makePin(version: admission.version, source: admission.source, metadata: admission.metadata, at: now)
-            entries.values[index] = Entry(pinned: pin, lastSeen: now)
-            return (pin, [.swapped(key, from: pinned, to: pin, reason: .version)], hadPending, false)
-        }
-        let (served, events) = entries.values[index].admit(admission, at: now)
-        return (served, events, hadPending, entries.values[index].pending != nil)
+        let swapGeneration = lastGeneration + 1
+        let (served, admitted) = entries.values[index].admit(admission, at: now, swapGeneration: swapGeneration, serve: serve)
+        if case .swapped = admitted.events.first { lastGeneration = swapGeneration }
+        return (served, admitted)
     }
 
     /// A read through `generation`'s pin failed: the entry is failing and must

@@ -65,52 +65,73 @@ public final class ScalerRegistry: Sendable {
 
     // MARK: Admission
 
-    /// What the synchronous fast path found for an admitted request.
+    /// How the synchronous fast path can serve an admitted request.
     public enum CachedAnswer: Sendable {
         /// The entry's kept evaluation of the fresh observation, with the request's parameters.
         case evaluated(Evaluation)
-        /// A fresh observation to evaluate with ``evaluate(_:pinned:stored:scaling:)``.
-        case observed(ObservationCache.Stored)
+        /// A fresh observation of the pin to evaluate with ``evaluate(_:pinned:stored:scaling:)``.
+        case observed(PinnedSource, ObservationCache.Stored)
         /// Nothing fresh: read through ``observation(for:pinned:deadline:maxAge:)``.
-        case none
+        case uncached(PinnedSource)
     }
 
     /// Admits a valid request and returns the pin to serve it from. Opens no
     /// connection: `GetMetricSpec` stays free of Kafka I/O.
     public func admit(_ admission: RegistryStateMachine.Admission) -> PinnedSource {
         let now = clock.now()
-        let admitted = state.withLock { state in Self.admit(admission, in: &state, at: now) }
-        publish(admitted, for: admission.key)
-        return admitted.pinned
-    }
-
-    /// Admits a valid request and, under the same lock, looks for a fresh observation
-    /// of its pin and for the entry's kept evaluation of it with `scaling`: the
-    /// synchronous fast path of a KEDA round's second call and of repeated polls.
-    public func admit(_ admission: RegistryStateMachine.Admission, cachedFor scaling: ScalingParameters)
-        -> (pinned: PinnedSource, cached: CachedAnswer)
-    {
-        let now = clock.now()
-        let (admitted, cached) = state.withLock { state in
-            let admitted = Self.admit(admission, in: &state, at: now)
-            return (admitted, Self.cached(admission.key, pinned: admitted.pinned, scaling: scaling, in: &state, at: now))
+        let (pinned, admitted) = state.withLock { state in
+            let (pinned, admitted) = state.machine.admitInPlace(admission, at: now) { $0.pinned }
+            return (pinned, Self.applied(admitted, to: &state, at: now))
         }
         publish(admitted, for: admission.key)
-        if case .none = cached {} else { metrics.cacheHits.increment() }
-        return (admitted.pinned, cached)
+        return pinned
     }
 
-    private typealias Admitted = (pinned: PinnedSource, events: [RegistryEvent], pendingChange: Bool?, entryCount: Int)
+    /// Admits a valid request and, under the same lock, answers it from the entry's
+    /// kept evaluation or finds a fresh observation of its pin: the synchronous fast
+    /// path of a KEDA round's second call and of repeated polls. The kept evaluation
+    /// is checked first, so a hit costs one lookup of the entry's lag and one of the
+    /// entry, and no copy of the pin.
+    public func admit(_ admission: RegistryStateMachine.Admission, cachedFor scaling: ScalingParameters) -> CachedAnswer {
+        let now = clock.now()
+        let (answer, admitted) = state.withLock { state in
+            let (newest, ttl) = (state.cache.latestSequence, state.cache.ttl)
+            let kept = state.lag[admission.key]?.reuseNewest(newest, scaling: scaling, ttl: ttl, at: now)
+            let (served, admitted) = state.machine.admitInPlace(admission, at: now) { entry -> Served in
+                if let kept, kept.generation == entry.pinned.generation { return .kept(kept.evaluation, ready: entry.state == .ready) }
+                return .pin(entry.pinned)
+            }
+            let applied = Self.applied(admitted, to: &state, at: now)
+            switch served {
+            case .kept(let evaluation, let ready):
+                if !ready, let kept { state.machine.succeeded(admission.key, generation: kept.generation) }
+                return (CachedAnswer.evaluated(evaluation), applied)
+            case .pin(let pinned):
+                return (Self.cached(admission.key, pinned: pinned, scaling: scaling, in: &state, at: now), applied)
+            }
+        }
+        publish(admitted, for: admission.key)
+        if case .uncached = answer {} else { metrics.cacheHits.increment() }
+        return answer
+    }
 
-    private static func admit(_ admission: RegistryStateMachine.Admission, in state: inout State, at now: RegistryInstant) -> Admitted {
-        let admitted = state.machine.admitTracked(admission, at: now)
+    /// What the fast path read from the admitted entry.
+    private enum Served {
+        case kept(Evaluation, ready: Bool)
+        case pin(PinnedSource)
+    }
+
+    private typealias Published = (events: [RegistryEvent], pendingChange: Bool?, entryCount: Int)
+
+    /// Applies an admission's events to the pool and lag state, under the lock.
+    private static func applied(_ admitted: RegistryStateMachine.Admitted, to state: inout State, at now: RegistryInstant) -> Published {
         for event in admitted.events { apply(event, to: &state, at: now) }
         let pendingChange = admitted.hadPending == admitted.hasPending ? nil : admitted.hasPending
-        return (admitted.pinned, admitted.events, pendingChange, admitted.events.isEmpty ? 0 : state.machine.entries.count)
+        return (admitted.events, pendingChange, admitted.events.isEmpty ? 0 : state.machine.entries.count)
     }
 
     /// Announces what an admission changed, outside the lock.
-    private func publish(_ admitted: Admitted, for key: RegistryKey) {
+    private func publish(_ admitted: Published, for key: RegistryKey) {
         if !admitted.events.isEmpty {
             metrics.entries.record(admitted.entryCount)
             admitted.events.forEach(announce)
@@ -118,25 +139,14 @@ public final class ScalerRegistry: Sendable {
         if let pendingChange = admitted.pendingChange { metrics.pending(key, pendingChange) }
     }
 
-    /// The fresh observation of `pinned` and the kept evaluation of it, if any. While
-    /// the entry's kept observation is the newest one stored for any source it is
-    /// still its source's, so the source need not be hashed to find it.
+    /// The fresh observation of `pinned`, answered from the entry's kept evaluation
+    /// of it when that used the same parameters.
     private static func cached(
         _ key: RegistryKey, pinned: PinnedSource, scaling: ScalingParameters, in state: inout State, at now: RegistryInstant
     ) -> CachedAnswer {
-        guard let index = state.lag.index(forKey: key) else {
-            return state.cache.fresh(pinned.source, at: now).map { .observed($0) } ?? .none
-        }
-        if let kept = state.lag.values[index].memoizedObservation, kept.sequence == state.cache.latestSequence,
-           state.cache.isFresh(readAt: kept.at, at: now),
-           let evaluation = state.lag.values[index].reuse(sequence: kept.sequence, scaling: scaling, at: now)
-        {
-            state.machine.succeeded(key, generation: pinned.generation)
-            return .evaluated(evaluation)
-        }
-        guard let stored = state.cache.fresh(pinned.source, at: now) else { return .none }
-        guard let evaluation = state.lag.values[index].reuse(sequence: stored.sequence, scaling: scaling, at: now) else {
-            return .observed(stored)
+        guard let stored = state.cache.fresh(pinned.source, at: now) else { return .uncached(pinned) }
+        guard let evaluation = state.lag[key]?.reuse(sequence: stored.sequence, scaling: scaling, at: now) else {
+            return .observed(pinned, stored)
         }
         state.machine.succeeded(key, generation: pinned.generation)
         return .evaluated(evaluation)
@@ -358,7 +368,7 @@ public final class ScalerRegistry: Sendable {
         state.withLock { state in
             guard state.machine.entries[key]?.pinned.generation == pinned.generation else { return }
             if let index = state.lag.index(forKey: key) {
-                state.lag.values[index].record(evaluation, scaling: scaling, history: next, stored: stored, at: now)
+                state.lag.values[index].record(evaluation, scaling: scaling, history: next, stored: stored, generation: pinned.generation, at: now)
             }
             state.machine.succeeded(key, generation: pinned.generation)
         }

@@ -139,20 +139,19 @@ struct ScalerRegistryTests {
         let registry = makeRegistry()
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
         let admission = Fixtures.admission(a)
-        guard case .none = registry.admit(admission, cachedFor: .defaults).cached else {
+        guard case .uncached = registry.admit(admission, cachedFor: .defaults) else {
             Issue.record("nothing is cached before the first read")
             return
         }
         let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: registry.admit(admission), deadline: nil)
-        guard case .observed(let cached) = registry.admit(admission, cachedFor: .defaults).cached else {
+        guard case .observed(let servedFrom, let cached) = registry.admit(admission, cachedFor: .defaults) else {
             Issue.record("a fresh observation not evaluated yet is handed out for evaluation")
             return
         }
-        #expect(cached == stored)
+        #expect(cached == stored && servedFrom == pinned)
         let computed = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults)
         for _ in 0..<3 {
-            let (servedFrom, answer) = registry.admit(admission, cachedFor: .defaults)
-            #expect(servedFrom == pinned)
+            let answer = registry.admit(admission, cachedFor: .defaults)
             guard case .evaluated(let reused) = answer else {
                 Issue.record("same observation and parameters: the kept evaluation is reused, got \(answer)")
                 return
@@ -172,17 +171,17 @@ struct ScalerRegistryTests {
         #expect(try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults).metricValue == 4)
         var lower = ScalingParameters.defaults
         lower.lagThreshold = 2
-        guard case .observed(let again) = registry.admit(admission, cachedFor: lower).cached else {
+        guard case .observed(_, let again) = registry.admit(admission, cachedFor: lower) else {
             Issue.record("other parameters must be evaluated afresh")
             return
         }
         #expect(try registry.evaluate(Fixtures.key, pinned: pinned, stored: again, scaling: lower).metricValue == 2, "capped at 1 partition × 2")
-        guard case .evaluated(let kept) = registry.admit(admission, cachedFor: lower).cached else {
+        guard case .evaluated(let kept) = registry.admit(admission, cachedFor: lower) else {
             Issue.record("the new parameters' evaluation is kept")
             return
         }
         #expect(kept.metricValue == 2)
-        guard case .observed = registry.admit(admission, cachedFor: .defaults).cached else {
+        guard case .observed = registry.admit(admission, cachedFor: .defaults) else {
             Issue.record("only the newest evaluation is kept")
             return
         }
@@ -201,7 +200,7 @@ struct ScalerRegistryTests {
             kafka.answer("a:9092", .success(.orders(committed: committed, latest: 9)))
             let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: registry.admit(admission), deadline: nil)
             let metrics = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling)
-            guard case .evaluated(let isActive) = registry.admit(admission, cachedFor: scaling).cached else {
+            guard case .evaluated(let isActive) = registry.admit(admission, cachedFor: scaling) else {
                 Issue.record("the round's second call is answered from the kept evaluation")
                 return [metrics]
             }
