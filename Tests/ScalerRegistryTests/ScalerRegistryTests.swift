@@ -160,6 +160,17 @@ struct ScalerRegistryTests {
         }
         #expect(kafka.reads == 1)
         #expect(registry.status().entries.first?.lastEvaluation?.metric == 4)
+
+        // A newer observation of another source: the kept evaluation is found through the cache instead.
+        kafka.answer("b:9092", .success(.orders(committed: 1, latest: 8)))
+        let other = RegistryKey(namespace: "shop", name: "billing")
+        _ = try await registry.observation(for: other, pinned: registry.admit(Fixtures.admission(b, key: other)), deadline: nil)
+        guard case .evaluated(let stillKept) = registry.admit(admission, cachedFor: .defaults) else {
+            Issue.record("another source's read does not invalidate this entry's kept evaluation")
+            return
+        }
+        #expect(stillKept == computed)
+        #expect(kafka.reads == 2)
     }
 
     @Test("a changed lagThreshold is applied at once, not served from the kept evaluation")
@@ -211,7 +222,7 @@ struct ScalerRegistryTests {
         #expect(try await round(committed: 5).map(\.totalLag) == [4, 4, 4])
         let persistent = try await round(committed: 5)
         #expect(persistent.map(\.totalLag) == [0, 0, 0], "unchanged committed offset: persistent lag excluded")
-        #expect(persistent.allSatisfy(\.isActive), "activity uses the lag with persistent partitions")
+        #expect(persistent.allSatisfy { $0.isActive }, "activity uses the lag with persistent partitions")
         #expect(try await round(committed: 7).map(\.totalLag) == [2, 2, 2], "a moved offset counts again")
         #expect(try await round(committed: 7).map(\.totalLag) == [0, 0, 0], "one advance per observation")
         #expect(kafka.reads == 4)
