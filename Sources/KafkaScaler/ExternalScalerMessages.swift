@@ -164,7 +164,7 @@ public enum ExternalScalerCodecs {
 
 extension ScaledObjectRef {
     init(_ message: Externalscaler__ScaledObjectRef) {
-        var metadata: [String: String] = [:]
+        var metadata = [String: String](minimumCapacity: message.n_scalermetadata)
         for index in 0..<message.n_scalermetadata {
             guard let entry = message.scalermetadata[index] else { continue }
             metadata[ProtobufC.string(entry.pointee.key)] = ProtobufC.string(entry.pointee.value)

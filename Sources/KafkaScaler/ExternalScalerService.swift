@@ -53,22 +53,30 @@ public struct ExternalScalerService: RPCService {
     // MARK: Unary calls
 
     /// Answers from a fresh observation on the event loop when there is one (the
-    /// second call of a KEDA round), else reads Kafka in a task.
+    /// second call of a KEDA round), else reads Kafka in a task. Admission and the
+    /// cache lookup share one registry call.
     private func evaluate<Response: Sendable>(
         _ ref: ScaledObjectRef, _ context: ServerContext, _ answer: @escaping @Sendable (Evaluation) -> Response
     ) -> UnaryOutcome<Response> {
-        let admitted: AdmittedTrigger
+        let trigger: KafkaTrigger
         do throws(RPCError) {
-            admitted = try admit(ref, context)
+            trigger = try resolve(ref, context)
         } catch {
             return .failure(error)
         }
-        if let stored = registry.cachedObservation(for: admitted.pinned) {
+        let admission = admission(ref, trigger)
+        let admitted: AdmittedTrigger
+        switch registry.admit(admission, cachedFor: trigger.scaling) {
+        case .evaluated(let evaluation):
+            return .response(answer(evaluation))
+        case .observed(let pinned, let stored):
             do throws(KafkaLagError) {
-                return .response(answer(try registry.evaluate(admitted.key, pinned: admitted.pinned, stored: stored, scaling: admitted.trigger.scaling)))
+                return .response(answer(try registry.evaluate(admission.key, pinned: pinned, stored: stored, scaling: trigger.scaling)))
             } catch {
                 return .failure(RPCError(error, deadline: context.deadline))
             }
+        case .uncached(let pinned):
+            admitted = AdmittedTrigger(key: admission.key, trigger: trigger, pinned: pinned)
         }
         return .async {
             do throws(KafkaLagError) {
@@ -149,18 +157,26 @@ public struct ExternalScalerService: RPCService {
     /// Parses the metadata (invalid → INVALID_ARGUMENT with KEDA's message, and the
     /// registry is never touched) and admits the trigger.
     private func admit(_ ref: ScaledObjectRef, _ context: ServerContext) throws(RPCError) -> AdmittedTrigger {
-        let trigger: KafkaTrigger
+        let trigger = try resolve(ref, context)
+        let admission = admission(ref, trigger)
+        return AdmittedTrigger(key: admission.key, trigger: trigger, pinned: registry.admit(admission))
+    }
+
+    /// The request's trigger; invalid metadata → INVALID_ARGUMENT with KEDA's message.
+    private func resolve(_ ref: ScaledObjectRef, _ context: ServerContext) throws(RPCError) -> KafkaTrigger {
         do throws(KafkaLagError) {
-            trigger = try resolver.trigger(for: ref.scalerMetadata)
+            return try resolver.trigger(for: ref.scalerMetadata)
         } catch {
             context.logger.debug("invalid trigger metadata", metadata: [
                 "namespace": "\(ref.namespace)", "scaledobject": "\(ref.name)", "error": "\(error.message)",
             ])
             throw RPCError(error, deadline: context.deadline)
         }
-        let key = RegistryKey(namespace: ref.namespace, name: ref.name, triggerName: trigger.triggerName)
-        let pinned = registry.admit(.init(key: key, version: trigger.configVersion, source: trigger.source, metadata: ref.scalerMetadata))
-        return AdmittedTrigger(key: key, trigger: trigger, pinned: pinned)
+    }
+
+    private func admission(_ ref: ScaledObjectRef, _ trigger: KafkaTrigger) -> RegistryStateMachine.Admission {
+        .init(key: RegistryKey(namespace: ref.namespace, name: ref.name, triggerName: trigger.triggerName),
+              version: trigger.configVersion, source: trigger.source, metadata: ref.scalerMetadata)
     }
 }
 

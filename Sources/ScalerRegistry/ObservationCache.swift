@@ -38,8 +38,17 @@ public struct ObservationCache: Sendable {
     /// `maxAge` when the caller needs fresher offsets (a stream checking more often than the TTL).
     public func fresh(_ source: Source, at now: RegistryInstant, maxAge: Duration? = nil) -> Stored? {
         let limit = maxAge.map { min($0, ttl) } ?? ttl
-        guard let stored = stored[source], now.monotonic - stored.at.monotonic < limit else { return nil }
+        guard let stored = stored[source], Self.isFresh(readAt: stored.at, at: now, ttl: limit) else { return nil }
         return stored
+    }
+
+    /// Sequence of the newest observation stored for any source: while it is the one
+    /// an entry last evaluated, that observation is still its source's newest.
+    public var latestSequence: UInt64 { lastSequence }
+
+    /// Whether an observation read at `readAt` is still reused at `now` under `ttl`.
+    public static func isFresh(readAt: RegistryInstant, at now: RegistryInstant, ttl: Duration) -> Bool {
+        now.monotonic - readAt.monotonic < ttl
     }
 
     /// Decides between reusing, joining and starting a read of `source`.
@@ -65,6 +74,6 @@ public struct ObservationCache: Sendable {
     /// Forgets observations older than the TTL, so sources no trigger uses any more
     /// do not keep their offsets in memory.
     public mutating func evictExpired(at now: RegistryInstant) {
-        stored = stored.filter { now.monotonic - $0.value.at.monotonic < ttl }
+        stored = stored.filter { Self.isFresh(readAt: $0.value.at, at: now, ttl: ttl) }
     }
 }

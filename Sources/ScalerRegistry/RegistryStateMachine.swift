@@ -27,8 +27,50 @@ public struct RegistryStateMachine: Sendable {
         /// Stale (version, source) pairs already announced.
         fileprivate var announcedStale: Set<StaleRequest> = []
 
+        /// Whether a pending source exists, read without copying it out.
+        var hasPending: Bool {
+            if case .some = pending { return true }
+            return false
+        }
+
         /// The metadata of the newest source seen at the pinned version.
         var newestMetadata: [String: String] { pending?.metadata ?? pinned.metadata }
+
+        /// Admits a request to this entry: a higher version swaps to a new pin with
+        /// `swapGeneration`; otherwise it is served from the pin, logging a stale
+        /// version or a drifted source once.
+        fileprivate mutating func admit<Served>(
+            _ admission: Admission, at now: RegistryInstant, swapGeneration: UInt64, serve: (Entry) -> Served
+        ) -> (Served, Admitted) {
+            let hadPending = hasPending
+            var events: [RegistryEvent] = []
+            if admission.version > pinned.version {
+                let old = pinned
+                let pin = PinnedSource(version: admission.version, source: admission.source, metadata: admission.metadata,
+                                       generation: swapGeneration, since: now)
+                self = Entry(pinned: pin, lastSeen: now)
+                events = [.swapped(admission.key, from: old, to: pin, reason: .version)]
+            } else if admission.version < pinned.version {
+                let stale = StaleRequest(version: admission.version, source: admission.source)
+                if announcedStale.insert(stale).inserted {
+                    events = [.stale(admission.key, requested: admission.version, pinnedVersion: pinned.version, source: admission.source)]
+                }
+            } else if admission.source == pinned.source {
+                if hadPending { pending = nil }
+                pinned.metadata = admission.metadata
+            } else {
+                if pending?.source != admission.source {
+                    pending = PendingSource(source: admission.source, metadata: admission.metadata, since: now)
+                } else {
+                    pending?.metadata = admission.metadata
+                }
+                if announcedPending.insert(admission.source).inserted {
+                    events = [.drift(admission.key, version: pinned.version, pinned: pinned.source, pending: admission.source)]
+                }
+            }
+            lastSeen = now
+            return (serve(self), Admitted(events: events, hadPending: hadPending, hasPending: hasPending))
+        }
     }
 
     fileprivate struct StaleRequest: Hashable {
@@ -79,37 +121,33 @@ public struct RegistryStateMachine: Sendable {
     /// Admits a valid request: creates the entry on first sight, swaps on a higher
     /// version, records drift at the same version, and returns the pin to serve from.
     public mutating func admit(_ admission: Admission, at now: RegistryInstant) -> (pinned: PinnedSource, events: [RegistryEvent]) {
+        let (pinned, admitted) = admitInPlace(admission, at: now) { $0.pinned }
+        return (pinned, admitted.events)
+    }
+
+    /// What ``admitInPlace(_:at:serve:)`` did.
+    struct Admitted {
+        var events: [RegistryEvent]
+        /// Whether the entry had, and has, a pending source (for the pending gauge).
+        var hadPending: Bool
+        var hasPending: Bool
+    }
+
+    /// ``admit(_:at:)`` for the request path: the entry is found once and changed in
+    /// place, and `serve` reads what the caller needs from it without copying it out.
+    mutating func admitInPlace<Served>(_ admission: Admission, at now: RegistryInstant, serve: (Entry) -> Served) -> (Served, Admitted) {
         let key = admission.key
-        guard var entry = entries[key] else {
+        guard let index = entries.index(forKey: key) else {
             let pin = makePin(version: admission.version, source: admission.source, metadata: admission.metadata, at: now)
-            entries[key] = Entry(pinned: pin, lastSeen: now)
-            return (pin, [.created(key, version: admission.version, source: admission.source)])
+            let entry = Entry(pinned: pin, lastSeen: now)
+            entries[key] = entry
+            let events: [RegistryEvent] = [.created(key, version: admission.version, source: admission.source)]
+            return (serve(entry), Admitted(events: events, hadPending: false, hasPending: false))
         }
-        entry.lastSeen = now
-        defer { entries[key] = entry }
-        let pinned = entry.pinned
-        if admission.version > pinned.version {
-            let pin = makePin(version: admission.version, source: admission.source, metadata: admission.metadata, at: now)
-            entry = Entry(pinned: pin, lastSeen: now)
-            return (pin, [.swapped(key, from: pinned, to: pin, reason: .version)])
-        }
-        if admission.version < pinned.version {
-            let stale = StaleRequest(version: admission.version, source: admission.source)
-            guard entry.announcedStale.insert(stale).inserted else { return (pinned, []) }
-            return (pinned, [.stale(key, requested: admission.version, pinnedVersion: pinned.version, source: admission.source)])
-        }
-        if admission.source == pinned.source {
-            entry.pending = nil
-            entry.pinned.metadata = admission.metadata
-            return (entry.pinned, [])
-        }
-        if entry.pending?.source != admission.source {
-            entry.pending = PendingSource(source: admission.source, metadata: admission.metadata, since: now)
-        } else {
-            entry.pending?.metadata = admission.metadata
-        }
-        guard entry.announcedPending.insert(admission.source).inserted else { return (pinned, []) }
-        return (pinned, [.drift(key, version: pinned.version, pinned: pinned.source, pending: admission.source)])
+        let swapGeneration = lastGeneration + 1
+        let (served, admitted) = entries.values[index].admit(admission, at: now, swapGeneration: swapGeneration, serve: serve)
+        if case .swapped = admitted.events.first { lastGeneration = swapGeneration }
+        return (served, admitted)
     }
 
     /// A read through `generation`'s pin failed: the entry is failing and must
@@ -168,10 +206,9 @@ public struct RegistryStateMachine: Sendable {
 
     /// A read through `generation`'s pin succeeded.
     public mutating func succeeded(_ key: RegistryKey, generation: UInt64) {
-        guard var entry = entries[key], entry.pinned.generation == generation else { return }
-        entry.state = .ready
-        entry.lastError = nil
-        entries[key] = entry
+        guard let index = entries.index(forKey: key), entries.values[index].pinned.generation == generation else { return }
+        entries.values[index].state = .ready
+        entries.values[index].lastError = nil
     }
 
     /// Removes entries no request touched for `idleTimeout` (their ScaledObject was

@@ -65,23 +65,91 @@ public final class ScalerRegistry: Sendable {
 
     // MARK: Admission
 
+    /// How the synchronous fast path can serve an admitted request.
+    public enum CachedAnswer: Sendable {
+        /// The entry's kept evaluation of the fresh observation, with the request's parameters.
+        case evaluated(Evaluation)
+        /// A fresh observation of the pin to evaluate with ``evaluate(_:pinned:stored:scaling:)``.
+        case observed(PinnedSource, ObservationCache.Stored)
+        /// Nothing fresh: read through ``observation(for:pinned:deadline:maxAge:)``.
+        case uncached(PinnedSource)
+    }
+
     /// Admits a valid request and returns the pin to serve it from. Opens no
     /// connection: `GetMetricSpec` stays free of Kafka I/O.
     public func admit(_ admission: RegistryStateMachine.Admission) -> PinnedSource {
         let now = clock.now()
-        let (pinned, events, pendingChange, entryCount) = state.withLock { state in
-            let hadPending = state.machine.entries[admission.key]?.pending != nil
-            let (pinned, events) = state.machine.admit(admission, at: now)
-            for event in events { Self.apply(event, to: &state, at: now) }
-            let hasPending = state.machine.entries[admission.key]?.pending != nil
-            return (pinned, events, hadPending == hasPending ? nil : hasPending, state.machine.entries.count)
+        let (pinned, admitted) = state.withLock { state in
+            let (pinned, admitted) = state.machine.admitInPlace(admission, at: now) { $0.pinned }
+            return (pinned, Self.applied(admitted, to: &state, at: now))
         }
-        if !events.isEmpty {
-            metrics.entries.record(entryCount)
-            events.forEach(announce)
-        }
-        if let pendingChange { metrics.pending(admission.key, pendingChange) }
+        publish(admitted, for: admission.key)
         return pinned
+    }
+
+    /// Admits a valid request and, under the same lock, answers it from the entry's
+    /// kept evaluation or finds a fresh observation of its pin: the synchronous fast
+    /// path of a KEDA round's second call and of repeated polls. The kept evaluation
+    /// is checked first, so a hit costs one lookup of the entry's lag and one of the
+    /// entry, and no copy of the pin.
+    public func admit(_ admission: RegistryStateMachine.Admission, cachedFor scaling: ScalingParameters) -> CachedAnswer {
+        let now = clock.now()
+        let (answer, admitted) = state.withLock { state in
+            let (newest, ttl) = (state.cache.latestSequence, state.cache.ttl)
+            let kept = state.lag[admission.key]?.reuseNewest(newest, scaling: scaling, ttl: ttl, at: now)
+            let (served, admitted) = state.machine.admitInPlace(admission, at: now) { entry -> Served in
+                if let kept, kept.generation == entry.pinned.generation { return .kept(kept.evaluation, ready: entry.state == .ready) }
+                return .pin(entry.pinned)
+            }
+            let applied = Self.applied(admitted, to: &state, at: now)
+            switch served {
+            case .kept(let evaluation, let ready):
+                if !ready, let kept { state.machine.succeeded(admission.key, generation: kept.generation) }
+                return (CachedAnswer.evaluated(evaluation), applied)
+            case .pin(let pinned):
+                return (Self.cached(admission.key, pinned: pinned, scaling: scaling, in: &state, at: now), applied)
+            }
+        }
+        publish(admitted, for: admission.key)
+        if case .uncached = answer {} else { metrics.cacheHits.increment() }
+        return answer
+    }
+
+    /// What the fast path read from the admitted entry.
+    private enum Served {
+        case kept(Evaluation, ready: Bool)
+        case pin(PinnedSource)
+    }
+
+    private typealias Published = (events: [RegistryEvent], pendingChange: Bool?, entryCount: Int)
+
+    /// Applies an admission's events to the pool and lag state, under the lock.
+    private static func applied(_ admitted: RegistryStateMachine.Admitted, to state: inout State, at now: RegistryInstant) -> Published {
+        for event in admitted.events { apply(event, to: &state, at: now) }
+        let pendingChange = admitted.hadPending == admitted.hasPending ? nil : admitted.hasPending
+        return (admitted.events, pendingChange, admitted.events.isEmpty ? 0 : state.machine.entries.count)
+    }
+
+    /// Announces what an admission changed, outside the lock.
+    private func publish(_ admitted: Published, for key: RegistryKey) {
+        if !admitted.events.isEmpty {
+            metrics.entries.record(admitted.entryCount)
+            admitted.events.forEach(announce)
+        }
+        if let pendingChange = admitted.pendingChange { metrics.pending(key, pendingChange) }
+    }
+
+    /// The fresh observation of `pinned`, answered from the entry's kept evaluation
+    /// of it when that used the same parameters.
+    private static func cached(
+        _ key: RegistryKey, pinned: PinnedSource, scaling: ScalingParameters, in state: inout State, at now: RegistryInstant
+    ) -> CachedAnswer {
+        guard let stored = state.cache.fresh(pinned.source, at: now) else { return .uncached(pinned) }
+        guard let evaluation = state.lag[key]?.reuse(sequence: stored.sequence, scaling: scaling, at: now) else {
+            return .observed(pinned, stored)
+        }
+        state.machine.succeeded(key, generation: pinned.generation)
+        return .evaluated(evaluation)
     }
 
     /// Keeps the pool's reference counts and the per-entry lag state in step with pins.
@@ -106,8 +174,7 @@ public final class ScalerRegistry: Sendable {
 
     // MARK: Reading
 
-    /// A fresh observation for `pinned`, if the cache has one: the synchronous fast
-    /// path of a KEDA round's second call.
+    /// A fresh observation for `pinned`, if the cache has one (the demo view, tests).
     public func cachedObservation(for pinned: PinnedSource) -> ObservationCache.Stored? {
         let now = clock.now()
         let stored = state.withLock { $0.cache.fresh(pinned.source, at: now) }
@@ -278,20 +345,31 @@ public final class ScalerRegistry: Sendable {
 
     /// Applies the request's scaling parameters to an observation read through
     /// `pinned`, advancing the entry's persistent-lag history once per new
-    /// observation. The lag math runs outside the lock.
+    /// observation. The entry's kept evaluation of the same observation with the same
+    /// parameters is reused; otherwise the lag math runs outside the lock.
     public func evaluate(_ key: RegistryKey, pinned: PinnedSource, stored: ObservationCache.Stored, scaling: ScalingParameters)
         throws(KafkaLagError) -> Evaluation
     {
-        let history = state.withLock { state in
-            state.lag[key]?.history(for: stored.sequence) ?? .empty
+        let started = clock.now()
+        let (kept, history): (Evaluation?, PersistentLagState) = state.withLock { state in
+            guard let index = state.lag.index(forKey: key) else { return (nil, .empty) }
+            let history = state.lag.values[index].history(for: stored.sequence)
+            guard state.machine.entries[key]?.pinned.generation == pinned.generation,
+                  let kept = state.lag.values[index].reuse(sequence: stored.sequence, scaling: scaling, at: started)
+            else { return (nil, history) }
+            state.machine.succeeded(key, generation: pinned.generation)
+            return (kept, history)
         }
+        if let kept { return kept }
         let source = pinned.source
         let (evaluation, next) = try LagCalculator.evaluate(
             stored.observation, topic: source.topic, consumerGroup: source.consumerGroup, parameters: scaling, state: history)
         let now = clock.now()
         state.withLock { state in
             guard state.machine.entries[key]?.pinned.generation == pinned.generation else { return }
-            state.lag[key]?.record(evaluation, history: next, sequence: stored.sequence, at: now)
+            if let index = state.lag.index(forKey: key) {
+                state.lag.values[index].record(evaluation, scaling: scaling, history: next, stored: stored, generation: pinned.generation, at: now)
+            }
             state.machine.succeeded(key, generation: pinned.generation)
         }
         return evaluation

@@ -134,6 +134,100 @@ struct ScalerRegistryTests {
         #expect(second.allSatisfy { $0.isActive }, "activity uses the lag with persistent partitions")
     }
 
+    @Test("the fast path reuses the kept evaluation for the same observation and parameters")
+    func fastPathReusesEvaluation() async throws {
+        let registry = makeRegistry()
+        kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
+        let admission = Fixtures.admission(a)
+        guard case .uncached = registry.admit(admission, cachedFor: .defaults) else {
+            Issue.record("nothing is cached before the first read")
+            return
+        }
+        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: registry.admit(admission), deadline: nil)
+        guard case .observed(let servedFrom, let cached) = registry.admit(admission, cachedFor: .defaults) else {
+            Issue.record("a fresh observation not evaluated yet is handed out for evaluation")
+            return
+        }
+        #expect(cached == stored && servedFrom == pinned)
+        let computed = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults)
+        for _ in 0..<3 {
+            let answer = registry.admit(admission, cachedFor: .defaults)
+            guard case .evaluated(let reused) = answer else {
+                Issue.record("same observation and parameters: the kept evaluation is reused, got \(answer)")
+                return
+            }
+            #expect(reused == computed)
+        }
+        #expect(kafka.reads == 1)
+        #expect(registry.status().entries.first?.lastEvaluation?.metric == 4)
+
+        // A newer observation of another source: the kept evaluation is found through the cache instead.
+        kafka.answer("b:9092", .success(.orders(committed: 1, latest: 8)))
+        let other = RegistryKey(namespace: "shop", name: "billing")
+        _ = try await registry.observation(for: other, pinned: registry.admit(Fixtures.admission(b, key: other)), deadline: nil)
+        guard case .evaluated(let stillKept) = registry.admit(admission, cachedFor: .defaults) else {
+            Issue.record("another source's read does not invalidate this entry's kept evaluation")
+            return
+        }
+        #expect(stillKept == computed)
+        #expect(kafka.reads == 2)
+    }
+
+    @Test("a changed lagThreshold is applied at once, not served from the kept evaluation")
+    func fastPathRecomputesChangedParameters() async throws {
+        let registry = makeRegistry()
+        kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
+        let admission = Fixtures.admission(a)
+        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: registry.admit(admission), deadline: nil)
+        #expect(try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults).metricValue == 4)
+        var lower = ScalingParameters.defaults
+        lower.lagThreshold = 2
+        guard case .observed(_, let again) = registry.admit(admission, cachedFor: lower) else {
+            Issue.record("other parameters must be evaluated afresh")
+            return
+        }
+        #expect(try registry.evaluate(Fixtures.key, pinned: pinned, stored: again, scaling: lower).metricValue == 2, "capped at 1 partition × 2")
+        guard case .evaluated(let kept) = registry.admit(admission, cachedFor: lower) else {
+            Issue.record("the new parameters' evaluation is kept")
+            return
+        }
+        #expect(kept.metricValue == 2)
+        guard case .observed = registry.admit(admission, cachedFor: .defaults) else {
+            Issue.record("only the newest evaluation is kept")
+            return
+        }
+        #expect(try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults).metricValue == 4)
+        #expect(kafka.reads == 1)
+    }
+
+    @Test("excludePersistentLag advances once per observation when the fast path answers the round's second call")
+    func fastPathAdvancesPersistentLagOnce() async throws {
+        let registry = makeRegistry()
+        var scaling = ScalingParameters.defaults
+        scaling.excludePersistentLag = true
+        let admission = Fixtures.admission(a)
+
+        func round(committed: Int64) async throws -> [Evaluation] {
+            kafka.answer("a:9092", .success(.orders(committed: committed, latest: 9)))
+            let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: registry.admit(admission), deadline: nil)
+            let metrics = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling)
+            guard case .evaluated(let isActive) = registry.admit(admission, cachedFor: scaling) else {
+                Issue.record("the round's second call is answered from the kept evaluation")
+                return [metrics]
+            }
+            let repeated = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling)
+            clock.advance(.seconds(2))
+            return [metrics, isActive, repeated]
+        }
+        #expect(try await round(committed: 5).map(\.totalLag) == [4, 4, 4])
+        let persistent = try await round(committed: 5)
+        #expect(persistent.map(\.totalLag) == [0, 0, 0], "unchanged committed offset: persistent lag excluded")
+        #expect(persistent.allSatisfy { $0.isActive }, "activity uses the lag with persistent partitions")
+        #expect(try await round(committed: 7).map(\.totalLag) == [2, 2, 2], "a moved offset counts again")
+        #expect(try await round(committed: 7).map(\.totalLag) == [0, 0, 0], "one advance per observation")
+        #expect(kafka.reads == 4)
+    }
+
     @Test("a version swap drops persistent-lag history")
     func swapResetsPersistence() async throws {
         let registry = makeRegistry(ttl: .zero)
