@@ -44,6 +44,12 @@ public struct KafkaTrigger: Hashable, Sendable {
         try self.init(metadata: metadata, profile: profile, ownKeys: ownKeys)
     }
 
+    /// The auth profile `metadata` names, read as parsing reads it (so a resolver
+    /// re-reads exactly the profile a trigger uses).
+    public static func authProfileName(in metadata: [String: String]) -> String? {
+        TriggerOwnKeys.value("authProfile", in: metadata)
+    }
+
     /// Parses `scalerMetadata` with an already loaded auth profile (`[:]` for none):
     /// the profile plays TriggerAuthentication's part.
     public init(metadata: [String: String], profile: [String: String]) throws(KafkaLagError) {

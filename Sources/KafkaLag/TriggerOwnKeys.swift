@@ -10,10 +10,13 @@ struct TriggerOwnKeys: Hashable, Sendable {
     /// clock arithmetic on it far from overflow.
     static let maximumPushInterval: Int64 = 86_400
 
+    /// A key's value as every key is read: trimmed, blank meaning absent.
+    static func value(_ key: String, in metadata: [String: String]) -> String? {
+        metadata[key].map(GoSyntax.trimSpace).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     init(metadata: [String: String]) throws(KafkaLagError) {
-        func value(_ key: String) -> String? {
-            metadata[key].map(GoSyntax.trimSpace).flatMap { $0.isEmpty ? nil : $0 }
-        }
+        func value(_ key: String) -> String? { Self.value(key, in: metadata) }
         configVersion = 0
         if let text = value("configVersion") {
             guard case .success(let parsed) = GoJSONInteger.parse(text), parsed >= 0 else {

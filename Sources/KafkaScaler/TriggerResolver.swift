@@ -1,4 +1,3 @@
-import Foundation
 import KafkaLag
 import ScalerRegistry
 import Synchronization
@@ -39,9 +38,9 @@ public final class TriggerResolver: SourceResolver {
 
     /// Re-reads the auth profile `metadata` names, then resolves it afresh.
     public func reResolve(_ metadata: [String: String]) throws(KafkaLagError) -> Source {
-        let name = metadata["authProfile"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let name = KafkaTrigger.authProfileName(in: metadata)
         state.withLock { state in
-            if !name.isEmpty { state.profiles[name] = nil }
+            if let name { state.profiles[name] = nil }
             state.parsed.removeAll(keepingCapacity: true)
         }
         return try trigger(for: metadata).source
