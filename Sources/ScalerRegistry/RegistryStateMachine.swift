@@ -26,6 +26,9 @@ public struct RegistryStateMachine: Sendable {
         fileprivate var announcedPending: Set<Source> = []
         /// Stale (version, source) pairs already announced.
         fileprivate var announcedStale: Set<StaleRequest> = []
+        /// ``Admission/identity`` of the last admission that matched the pin exactly:
+        /// the same admission again is served without comparing sources.
+        fileprivate var matchedIdentity: UInt64?
 
         /// Whether a pending source exists, read without copying it out.
         var hasPending: Bool {
@@ -43,6 +46,10 @@ public struct RegistryStateMachine: Sendable {
             _ admission: Admission, at now: RegistryInstant, swapGeneration: UInt64, serve: (Entry) -> Served
         ) -> (Served, Admitted) {
             let hadPending = hasPending
+            if !hadPending, let identity = admission.identity, identity == matchedIdentity {
+                lastSeen = now
+                return (serve(self), Admitted(events: [], hadPending: false, hasPending: false))
+            }
             var events: [RegistryEvent] = []
             if admission.version > pinned.version {
                 let old = pinned
@@ -58,6 +65,7 @@ public struct RegistryStateMachine: Sendable {
             } else if admission.source == pinned.source {
                 if hadPending { pending = nil }
                 pinned.metadata = admission.metadata
+                matchedIdentity = admission.identity
             } else {
                 if pending?.source != admission.source {
                     pending = PendingSource(source: admission.source, metadata: admission.metadata, since: now)
@@ -84,12 +92,17 @@ public struct RegistryStateMachine: Sendable {
         public var version: UInt64
         public var source: Source
         public var metadata: [String: String]
+        /// Equal non-nil identities promise equal admissions (the request path resolves
+        /// a repeated request once and admits the same value), so an entry can tell a
+        /// repeat of the admission that matched its pin without comparing sources.
+        public var identity: UInt64?
 
-        public init(key: RegistryKey, version: UInt64, source: Source, metadata: [String: String]) {
+        public init(key: RegistryKey, version: UInt64, source: Source, metadata: [String: String], identity: UInt64? = nil) {
             self.key = key
             self.version = version
             self.source = source
             self.metadata = metadata
+            self.identity = identity
         }
     }
 

@@ -96,7 +96,9 @@ public final class ScalerRegistry: Sendable {
         let now = clock.now()
         let (answer, admitted) = state.withLock { state in
             let (newest, ttl) = (state.cache.latestSequence, state.cache.ttl)
-            let kept = state.lag[admission.key]?.reuseNewest(newest, scaling: scaling, ttl: ttl, at: now)
+            let kept = state.lag.index(forKey: admission.key).flatMap {
+                state.lag.values[$0].reuseNewest(newest, scaling: scaling, ttl: ttl, at: now)
+            }
             let (served, admitted) = state.machine.admitInPlace(admission, at: now) { entry -> Served in
                 if let kept, kept.generation == entry.pinned.generation { return .kept(kept.evaluation, ready: entry.state == .ready) }
                 return .pin(entry.pinned)
@@ -145,7 +147,7 @@ public final class ScalerRegistry: Sendable {
         _ key: RegistryKey, pinned: PinnedSource, scaling: ScalingParameters, in state: inout State, at now: RegistryInstant
     ) -> CachedAnswer {
         guard let stored = state.cache.fresh(pinned.source, at: now) else { return .uncached(pinned) }
-        guard let evaluation = state.lag[key]?.reuse(sequence: stored.sequence, scaling: scaling, at: now) else {
+        guard let index = state.lag.index(forKey: key), let evaluation = state.lag.values[index].reuse(sequence: stored.sequence, scaling: scaling, at: now) else {
             return .observed(pinned, stored)
         }
         state.machine.succeeded(key, generation: pinned.generation)

@@ -223,3 +223,59 @@ struct RegistryEvictionTests {
         #expect(machine.entries.keys.sorted() == [other])
     }
 }
+
+@Suite("Registry state machine: repeated admissions recognised by identity")
+struct AdmissionIdentityTests {
+    let a = Fixtures.source("a:9092")
+    let b = Fixtures.source("b:9092")
+
+    @Test("a repeat of the admission that matched the pin is served and keeps the entry alive")
+    func repeatServed() throws {
+        var machine = RegistryStateMachine()
+        let pin = machine.admit(Fixtures.admission(a, identity: 1), at: Fixtures.t0).pinned
+        _ = machine.admit(Fixtures.admission(a, identity: 1), at: Fixtures.t0)
+        let later = Fixtures.t0.advanced(by: .seconds(600))
+        let (served, events) = machine.admit(Fixtures.admission(a, identity: 1), at: later)
+        #expect(served == pin && events.isEmpty)
+        #expect(machine.entries[Fixtures.key]?.lastSeen == later)
+        #expect(machine.evict(idleFor: .seconds(300), at: later.advanced(by: .seconds(1))).isEmpty)
+    }
+
+    @Test("the matched identity still clears a pending source, as the pinned source does")
+    func repeatClearsPending() {
+        var machine = RegistryStateMachine()
+        _ = machine.admit(Fixtures.admission(a, identity: 1), at: Fixtures.t0)
+        _ = machine.admit(Fixtures.admission(a, identity: 1), at: Fixtures.t0)
+        #expect(machine.admit(Fixtures.admission(b, identity: 2), at: Fixtures.t0).events.count == 1)
+        #expect(machine.entries[Fixtures.key]?.pending?.source == b)
+        _ = machine.admit(Fixtures.admission(a, identity: 1), at: Fixtures.t0)
+        #expect(machine.entries[Fixtures.key]?.pending == nil)
+    }
+
+    @Test("an identity matched before a swap is judged afresh after it: a lower version is stale")
+    func swapForgetsIdentity() {
+        var machine = RegistryStateMachine()
+        _ = machine.admit(Fixtures.admission(a, version: 1, identity: 1), at: Fixtures.t0)
+        _ = machine.admit(Fixtures.admission(a, version: 1, identity: 1), at: Fixtures.t0)
+        let swapped = machine.admit(Fixtures.admission(b, version: 2, identity: 2), at: Fixtures.t0)
+        #expect(swapped.pinned.source == b)
+        let (served, events) = machine.admit(Fixtures.admission(a, version: 1, identity: 1), at: Fixtures.t0)
+        #expect(served.source == b)
+        #expect(events == [.stale(Fixtures.key, requested: 1, pinnedVersion: 2, source: a)])
+    }
+
+    @Test("a reload re-pins, and the old identity is compared again")
+    func reloadForgetsIdentity() throws {
+        var machine = RegistryStateMachine()
+        _ = machine.admit(Fixtures.admission(a, identity: 1), at: Fixtures.t0)
+        _ = machine.admit(Fixtures.admission(a, identity: 1), at: Fixtures.t0)
+        let plan = try #require(machine.reload(Fixtures.key).first)
+        guard case .swapped(let pin, _) = machine.resolved(plan, to: b, at: Fixtures.t0) else {
+            Issue.record("a reload to another source swaps")
+            return
+        }
+        let (served, events) = machine.admit(Fixtures.admission(a, identity: 1), at: Fixtures.t0)
+        #expect(served == pin)
+        #expect(events == [.drift(Fixtures.key, version: 0, pinned: b, pending: a)], "a differs from the reloaded pin: drift, not a silent match")
+    }
+}
