@@ -4,8 +4,9 @@ public import CKedaProto
 /// message descriptor and a conversion to or from their Swift value.
 public enum ProtobufC {
     /// Unpacks `bytes` with a generated `…__unpack` function, lets `body` read the message,
-    /// then frees it with the matching `…__free_unpacked`. A message protobuf-c refuses is
-    /// INTERNAL, as gRPC's status table asks for an unparsable request.
+    /// then frees it with the matching `…__free_unpacked`. The message lives in
+    /// ``UnpackScratch`` memory, so `body` must not keep pointers into it. A message
+    /// protobuf-c refuses is INTERNAL, as gRPC's status table asks for an unparsable request.
     public static func withUnpacked<C, Result>(
         _ bytes: UnsafeRawBufferPointer,
         messageName: String,
@@ -13,11 +14,13 @@ public enum ProtobufC {
         free: (UnsafeMutablePointer<C>?, UnsafeMutablePointer<ProtobufCAllocator>?) -> Void,
         _ body: (UnsafePointer<C>) throws(RPCError) -> Result
     ) throws(RPCError) -> Result {
-        guard let message = unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) else {
-            throw RPCError(code: .internal, message: "error parsing request proto: malformed \(messageName)")
+        try UnpackScratch.withAllocator { allocator throws(RPCError) in
+            guard let message = unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) else {
+                throw RPCError(code: .internal, message: "error parsing request proto: malformed \(messageName)")
+            }
+            defer { free(message, allocator) }
+            return try body(message)
         }
-        defer { free(message, nil) }
-        return try body(message)
     }
 
     /// Serializes a protobuf-c message struct (its first member is the `ProtobufCMessage` base).
