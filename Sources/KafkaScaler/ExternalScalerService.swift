@@ -11,6 +11,7 @@ import ScalerRegistry
 public struct ExternalScalerService: RPCService {
     private let registry: ScalerRegistry
     private let resolver: TriggerResolver
+    private let interner = ScaledObjectRefInterner(limits: .defaults)
     private let streamsOpen: [String: Meter]
 
     public init(registry: ScalerRegistry, resolver: TriggerResolver) {
@@ -25,14 +26,14 @@ public struct ExternalScalerService: RPCService {
 
     public var methods: [RPCMethod] {
         [
-            .unary("IsActive", request: ExternalScalerCodecs.scaledObjectRef, response: ExternalScalerCodecs.isActiveResponse) {
+            .unary("IsActive", request: interner.scaledObjectRefCodec, response: ExternalScalerCodecs.isActiveResponse) {
                 ref, context in evaluate(ref, context) { $0.isActive }
             },
-            .unary("GetMetrics", request: ExternalScalerCodecs.getMetricsRequest, response: ExternalScalerCodecs.getMetricsResponse) {
+            .unary("GetMetrics", request: interner.getMetricsRequestCodec, response: ExternalScalerCodecs.getMetricsResponse) {
                 request, context in
-                evaluate(request.scaledObjectRef, context) { [NamedMetric(name: request.metricName, value: $0.metricValue)] }
+                evaluate(request.ref, context) { [NamedMetric(name: request.metricName, value: $0.metricValue)] }
             },
-            .unary("GetMetricSpec", request: ExternalScalerCodecs.scaledObjectRef, response: ExternalScalerCodecs.getMetricSpecResponse) {
+            .unary("GetMetricSpec", request: interner.scaledObjectRefCodec, response: ExternalScalerCodecs.getMetricSpecResponse) {
                 ref, context in
                 do throws(RPCError) {
                     let admitted = try admit(ref, context)
@@ -41,11 +42,11 @@ public struct ExternalScalerService: RPCService {
                     return .failure(error)
                 }
             },
-            .serverStreaming("StreamIsActive", request: ExternalScalerCodecs.scaledObjectRef, response: ExternalScalerCodecs.isActiveResponse) {
+            .serverStreaming("StreamIsActive", request: interner.scaledObjectRefCodec, response: ExternalScalerCodecs.isActiveResponse) {
                 ref, context, writer in try await streamIsActive(ref, context, writer)
             },
             .serverStreaming(
-                "StreamMetricSpec", request: ExternalScalerCodecs.scaledObjectRef, response: ExternalScalerCodecs.getMetricSpecResponse
+                "StreamMetricSpec", request: interner.scaledObjectRefCodec, response: ExternalScalerCodecs.getMetricSpecResponse
             ) { ref, context, writer in try await streamMetricSpec(ref, context, writer) },
         ]
     }
@@ -56,27 +57,27 @@ public struct ExternalScalerService: RPCService {
     /// second call of a KEDA round), else reads Kafka in a task. Admission and the
     /// cache lookup share one registry call.
     private func evaluate<Response: Sendable>(
-        _ ref: ScaledObjectRef, _ context: ServerContext, _ answer: @escaping @Sendable (Evaluation) -> Response
+        _ ref: ScaledObjectRefInterner.Interned, _ context: ServerContext, _ answer: @escaping @Sendable (Evaluation) -> Response
     ) -> UnaryOutcome<Response> {
-        let trigger: KafkaTrigger
+        let resolved: ResolvedTrigger
         do throws(RPCError) {
-            trigger = try resolve(ref, context)
+            resolved = try resolve(ref, context)
         } catch {
             return .failure(error)
         }
-        let admission = admission(ref, trigger)
         let admitted: AdmittedTrigger
-        switch registry.admit(admission, cachedFor: trigger.scaling) {
+        switch registry.admit(resolved.admission, cachedFor: resolved.trigger.scaling) {
         case .evaluated(let evaluation):
             return .response(answer(evaluation))
         case .observed(let pinned, let stored):
             do throws(KafkaLagError) {
-                return .response(answer(try registry.evaluate(admission.key, pinned: pinned, stored: stored, scaling: trigger.scaling)))
+                let evaluation = try registry.evaluate(resolved.admission.key, pinned: pinned, stored: stored, scaling: resolved.trigger.scaling)
+                return .response(answer(evaluation))
             } catch {
                 return .failure(RPCError(error, deadline: context.deadline))
             }
         case .uncached(let pinned):
-            admitted = AdmittedTrigger(key: admission.key, trigger: trigger, pinned: pinned)
+            admitted = AdmittedTrigger(key: resolved.admission.key, trigger: resolved.trigger, pinned: pinned)
         }
         return .async {
             do throws(KafkaLagError) {
@@ -113,7 +114,9 @@ public struct ExternalScalerService: RPCService {
     /// interval, is never reused, even when the lag cache TTL is longer than the
     /// interval. Failures push nothing and are retried at the next check; the stream
     /// stays open until KEDA or shutdown ends it.
-    private func streamIsActive(_ ref: ScaledObjectRef, _ context: ServerContext, _ writer: ServerStreamWriter<Bool>) async throws {
+    private func streamIsActive(
+        _ ref: ScaledObjectRefInterner.Interned, _ context: ServerContext, _ writer: ServerStreamWriter<Bool>
+    ) async throws {
         let admitted = try admit(ref, context)
         let meter = streamsOpen["StreamIsActive"]
         meter?.increment()
@@ -136,7 +139,9 @@ public struct ExternalScalerService: RPCService {
 
     /// Sends the current metric spec at once, then again whenever the pinned source
     /// changes the metric name (a swap to another topic), checking every `pushInterval`.
-    private func streamMetricSpec(_ ref: ScaledObjectRef, _ context: ServerContext, _ writer: ServerStreamWriter<[NamedMetric]>) async throws {
+    private func streamMetricSpec(
+        _ ref: ScaledObjectRefInterner.Interned, _ context: ServerContext, _ writer: ServerStreamWriter<[NamedMetric]>
+    ) async throws {
         let admitted = try admit(ref, context)
         let meter = streamsOpen["StreamMetricSpec"]
         meter?.increment()
@@ -156,27 +161,28 @@ public struct ExternalScalerService: RPCService {
 
     /// Parses the metadata (invalid → INVALID_ARGUMENT with KEDA's message, and the
     /// registry is never touched) and admits the trigger.
-    private func admit(_ ref: ScaledObjectRef, _ context: ServerContext) throws(RPCError) -> AdmittedTrigger {
-        let trigger = try resolve(ref, context)
-        let admission = admission(ref, trigger)
-        return AdmittedTrigger(key: admission.key, trigger: trigger, pinned: registry.admit(admission))
+    private func admit(_ ref: ScaledObjectRefInterner.Interned, _ context: ServerContext) throws(RPCError) -> AdmittedTrigger {
+        let resolved = try resolve(ref, context)
+        return AdmittedTrigger(key: resolved.admission.key, trigger: resolved.trigger, pinned: registry.admit(resolved.admission))
     }
 
-    /// The request's trigger; invalid metadata → INVALID_ARGUMENT with KEDA's message.
-    private func resolve(_ ref: ScaledObjectRef, _ context: ServerContext) throws(RPCError) -> KafkaTrigger {
+    /// The request's trigger, remembered with its interned ref until the resolver's
+    /// generation moves on; invalid metadata → INVALID_ARGUMENT with KEDA's message
+    /// (and nothing is remembered).
+    private func resolve(_ interned: ScaledObjectRefInterner.Interned, _ context: ServerContext) throws(RPCError) -> ResolvedTrigger {
+        let generation = resolver.generation
+        if case .resolved(let resolved) = interned.content, resolved.generation == generation { return resolved }
+        let ref = interned.ref
         do throws(KafkaLagError) {
-            return try resolver.trigger(for: ref.scalerMetadata)
+            let resolved = ResolvedTrigger(generation: generation, trigger: try resolver.trigger(for: ref.scalerMetadata), ref: ref)
+            interner.remember(resolved, for: interned)
+            return resolved
         } catch {
             context.logger.debug("invalid trigger metadata", metadata: [
                 "namespace": "\(ref.namespace)", "scaledobject": "\(ref.name)", "error": "\(error.message)",
             ])
             throw RPCError(error, deadline: context.deadline)
         }
-    }
-
-    private func admission(_ ref: ScaledObjectRef, _ trigger: KafkaTrigger) -> RegistryStateMachine.Admission {
-        .init(key: RegistryKey(namespace: ref.namespace, name: ref.name, triggerName: trigger.triggerName),
-              version: trigger.configVersion, source: trigger.source, metadata: ref.scalerMetadata)
     }
 }
 

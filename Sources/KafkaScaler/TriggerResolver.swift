@@ -19,10 +19,18 @@ public final class TriggerResolver: SourceResolver {
 
     private let directory: AuthProfileDirectory
     private let state = Mutex(State())
+    private let resolutions = Atomic<UInt64>(0)
 
     /// Reads profiles from `directory` (`--auth-profiles`).
     public init(directory: AuthProfileDirectory) {
         self.directory = directory
+    }
+
+    /// Changes whenever a re-resolution drops cached triggers: a trigger resolved at an
+    /// older generation may carry credentials from profile files read before it.
+    /// Read it before resolving, and keep it with the trigger.
+    public var generation: UInt64 {
+        resolutions.load(ordering: .acquiring)
     }
 
     /// The trigger for `metadata`; invalid metadata throws with KEDA's message.
@@ -43,6 +51,7 @@ public final class TriggerResolver: SourceResolver {
             if let name { state.profiles[name] = nil }
             state.parsed.removeAll(keepingCapacity: true)
         }
+        resolutions.add(1, ordering: .releasing)
         return try trigger(for: metadata).source
     }
 

@@ -30,8 +30,10 @@ struct TriggerResolverTests {
 
         try writeProfile("kafka", ["username": "scaler", "password": "rotated"])
         #expect(try resolver.trigger(for: metadata).source == first.source, "no re-read before a failure or reload")
+        let generation = resolver.generation
         let reResolved = try resolver.reResolve(metadata)
         #expect(reResolved.connection.security.password == "rotated")
+        #expect(resolver.generation > generation, "triggers resolved before the re-read are known to be older")
         #expect(try resolver.trigger(for: metadata).source == reResolved, "later requests see the re-read profile")
     }
 

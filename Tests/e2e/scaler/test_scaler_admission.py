@@ -124,3 +124,49 @@ def test_auth_profiles_resolve_server_side_and_stay_secret(mock_cluster, scaler,
     _, metrics = server.http("GET", "/metrics")
     for text in (json.dumps(status), metrics.decode(), "".join(server.log_lines)):
         assert secret not in text
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """One length-delimited protobuf field."""
+    length, prefix = len(payload), bytearray([number << 3 | 2])
+    while length >= 0x80:
+        prefix.append(length & 0x7F | 0x80)
+        length >>= 7
+    return bytes(prefix) + bytes([length]) + payload
+
+
+def _get_metrics_bytes(name: str, entries: list[tuple[str, str]], metric_name: str) -> bytes:
+    """A GetMetricsRequest with the map entries in exactly this order (KEDA's Go encoder
+    randomizes map order; Python's protobuf gives no control over it)."""
+    ref = _field(1, name.encode()) + _field(2, b"e2e")
+    for key, value in entries:
+        ref += _field(3, _field(1, key.encode()) + _field(2, value.encode()))
+    return _field(1, ref) + _field(2, metric_name.encode())
+
+
+def test_metadata_order_does_not_matter_and_repeated_keys_follow_protobuf(mock_cluster, scaler, stubs):
+    """The same trigger sent with its metadata entries in any order is one trigger: the same
+    value, one entry, no drift, one Kafka read. A key sent twice takes its last value, as
+    protobuf decoding says, whatever was decoded before."""
+    cluster = mock_cluster(brokers=1, topics={"orders": 2, "payments": 1})
+    cluster.set_lags("g", "orders", [4, 6], committed=10)
+    cluster.set_lags("g", "payments", [3], committed=10)
+    server = scaler("--lag-cache-ttl", "60")
+    get_metrics = server.channel.unary_unary(
+        "/externalscaler.ExternalScaler/GetMetrics", request_serializer=lambda raw: raw,
+        response_deserializer=stubs.pb.GetMetricsResponse.FromString)
+    entries = sorted(trigger(cluster, "g", "orders", lagThreshold=5).items())
+    orders = [entries, entries[::-1], entries[1:] + entries[:1], entries[2:] + entries[:2]]
+    for order in orders * 3:
+        response = get_metrics(_get_metrics_bytes("shuffled", order, "kafka-orders"), timeout=10)
+        assert [(v.metricName, v.metricValue) for v in response.metricValues] == [("kafka-orders", 10)], order
+    entry = server.entry("shuffled")
+    assert entry["pending"] is None and entry["pinned"]["topic"] == "orders"
+    assert server.metric("kafka_scaler_observations_total", result="success") == 1
+
+    repeated = entries + [("topic", "payments")]
+    response = get_metrics(_get_metrics_bytes("repeated", repeated, "kafka-payments"), timeout=10)
+    assert [v.metricValue for v in response.metricValues] == [3]
+    response = get_metrics(_get_metrics_bytes("repeated", repeated[::-1], "kafka-payments"), timeout=10)
+    assert [v.metricValue for v in response.metricValues] == [3], "served from the pin"
+    assert server.entry("repeated")["pending"]["topic"] == "orders", "reversed, the last topic is orders: pending at the same version"

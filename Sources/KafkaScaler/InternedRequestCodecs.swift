@@ -1,0 +1,38 @@
+import CKedaProto
+import GRPCServerCore
+
+/// KEDA's `GetMetricsRequest` with its ref decoded through an interner.
+struct InternedGetMetricsRequest: Sendable {
+    var ref: ScaledObjectRefInterner.Interned
+    var metricName: String
+}
+
+extension ScaledObjectRefInterner {
+    /// The server side of ``ExternalScalerCodecs/scaledObjectRef``: decodes through this interner.
+    var scaledObjectRefCodec: MessageCodec<Interned> {
+        .protobufC(
+            "externalscaler.ScaledObjectRef",
+            unpack: externalscaler__scaled_object_ref__unpack, free: externalscaler__scaled_object_ref__free_unpacked,
+            read: { self.intern($0) },
+            encode: { ExternalScalerCodecs.scaledObjectRef.encode($0.ref) }
+        )
+    }
+
+    /// The server side of ``ExternalScalerCodecs/getMetricsRequest``: decodes the ref through this interner.
+    var getMetricsRequestCodec: MessageCodec<InternedGetMetricsRequest> {
+        .protobufC(
+            "externalscaler.GetMetricsRequest",
+            unpack: externalscaler__get_metrics_request__unpack, free: externalscaler__get_metrics_request__free_unpacked,
+            read: { request in
+                InternedGetMetricsRequest(
+                    ref: request.pointee.scaledobjectref.map { self.intern(UnsafePointer($0)) }
+                        ?? Interned(uninterned: ScaledObjectRef(name: "", namespace: "", scalerMetadata: [:])),
+                    metricName: ProtobufC.string(request.pointee.metricname)
+                )
+            },
+            encode: { request in
+                ExternalScalerCodecs.getMetricsRequest.encode(GetMetricsRequest(scaledObjectRef: request.ref.ref, metricName: request.metricName))
+            }
+        )
+    }
+}

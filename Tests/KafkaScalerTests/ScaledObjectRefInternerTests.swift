@@ -1,0 +1,124 @@
+import GRPCServerCore
+import KafkaLag
+import Testing
+@testable import KafkaScaler
+
+/// `ScaledObjectRef` bytes with the metadata entries in the order given, as Go's
+/// encoder sends them (it randomizes map order). Protobuf: name = 1, namespace = 2,
+/// scalerMetadata = 3 (map entries: key = 1, value = 2), all length-delimited.
+private func refBytes(name: String = "orders", namespace: String = "shop", _ entries: [(String, String)]) -> [UInt8] {
+    func field(_ number: UInt8, _ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [number << 3 | 2]
+        var length = bytes.count
+        while length >= 0x80 {
+            out.append(UInt8(length & 0x7f) | 0x80)
+            length >>= 7
+        }
+        return out + [UInt8(length)] + bytes
+    }
+    var bytes = field(1, Array(name.utf8)) + field(2, Array(namespace.utf8))
+    for (key, value) in entries {
+        bytes += field(3, field(1, Array(key.utf8)) + field(2, Array(value.utf8)))
+    }
+    return bytes
+}
+
+private let metadata = [("bootstrapServers", "a:9092,b:9092"), ("consumerGroup", "orders"), ("topic", "orders"), ("lagThreshold", "5")]
+
+@Suite("ScaledObjectRef interner: repeated requests skip decoding and resolution")
+struct ScaledObjectRefInternerTests {
+    let interner = ScaledObjectRefInterner(limits: .defaults)
+
+    func intern(_ bytes: [UInt8]) throws -> ScaledObjectRefInterner.Interned {
+        try bytes.withUnsafeBytes { try interner.scaledObjectRefCodec.decode($0) }
+    }
+
+    func plainDecode(_ bytes: [UInt8]) throws -> ScaledObjectRef {
+        try bytes.withUnsafeBytes { try ExternalScalerCodecs.scaledObjectRef.decode($0) }
+    }
+
+    /// Interns `bytes` and remembers a resolution for it, as the service does.
+    @discardableResult
+    func resolve(_ bytes: [UInt8]) throws -> ResolvedTrigger {
+        let interned = try intern(bytes)
+        let ref = interned.ref
+        let resolved = ResolvedTrigger(generation: 0, trigger: try KafkaTrigger(metadata: ref.scalerMetadata, profile: [:]), ref: ref)
+        interner.remember(resolved, for: interned)
+        return resolved
+    }
+
+    @Test("a repeat in any entry order gets the remembered resolution", arguments: [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]])
+    func repeatInAnyOrder(order: [Int]) throws {
+        let resolved = try resolve(refBytes(metadata))
+        let repeated = try intern(refBytes(order.map { metadata[$0] }))
+        guard case .resolved(let found) = repeated.content else {
+            Issue.record("the repeat was not matched")
+            return
+        }
+        #expect(found === resolved)
+        #expect(repeated.ref == (try plainDecode(refBytes(order.map { metadata[$0] }))))
+    }
+
+    @Test("the decoded ref is what the plain codec decodes, before and after interning")
+    func sameRefAsPlainDecoding() throws {
+        let bytes = refBytes(metadata + [("ü", "%\n"), ("empty", "")])
+        #expect(try intern(bytes).ref == (try plainDecode(bytes)))
+        try resolve(bytes)
+        #expect(try intern(bytes).ref == (try plainDecode(bytes)))
+    }
+
+    @Test("any other byte is another request", arguments: [
+        refBytes(name: "payments", metadata),
+        refBytes(namespace: "other", metadata),
+        refBytes(metadata.dropLast() + [("lagThreshold", "6")]),
+        refBytes(Array(metadata.dropLast())),
+        refBytes(metadata + [("activationLagThreshold", "1")]),
+        refBytes(metadata.dropLast() + [("lagThreshol", "d5")]),
+    ])
+    func differentRequests(bytes: [UInt8]) throws {
+        try resolve(refBytes(metadata))
+        let other = try intern(bytes)
+        guard case .ref(let ref) = other.content else {
+            Issue.record("a different request was matched")
+            return
+        }
+        #expect(ref == (try plainDecode(bytes)))
+    }
+
+    @Test("a request that repeats a key is decoded as protobuf says (last wins) and never interned")
+    func repeatedKey() throws {
+        let bytes = refBytes(metadata + [("topic", "payments")])
+        let interned = try intern(bytes)
+        #expect(interned.ref.scalerMetadata["topic"] == "payments")
+        #expect(interned.ref == (try plainDecode(bytes)))
+        try resolve(bytes)
+        #expect(interner.count == 0)
+        let swapped = refBytes([("topic", "payments")] + metadata)
+        #expect(try intern(swapped).ref.scalerMetadata["topic"] == "orders", "the other order decodes the other value")
+    }
+
+    @Test("only resolutions are kept: decoding alone stores nothing")
+    func invalidRequestsStoreNothing() throws {
+        for index in 0..<100 { _ = try intern(refBytes(name: "so-\(index)", [("consumerGroup", "g")])) }
+        #expect(interner.count == 0)
+    }
+
+    @Test("past the record or byte limit the table starts over")
+    func limits() throws {
+        let small = ScaledObjectRefInterner(limits: .init(records: 3, bytes: 1 << 20, requestBytes: 1 << 10))
+        func resolveIn(_ interner: ScaledObjectRefInterner, _ bytes: [UInt8]) throws {
+            let interned = try bytes.withUnsafeBytes { try interner.scaledObjectRefCodec.decode($0) }
+            let trigger = try KafkaTrigger(metadata: interned.ref.scalerMetadata, profile: [:])
+            interner.remember(ResolvedTrigger(generation: 0, trigger: trigger, ref: interned.ref), for: interned)
+        }
+        for index in 0..<3 { try resolveIn(small, refBytes(name: "so-\(index)", metadata)) }
+        #expect(small.count == 3)
+        try resolveIn(small, refBytes(name: "so-3", metadata))
+        #expect(small.count == 1)
+        try resolveIn(small, refBytes(name: "so-3", metadata))
+        #expect(small.count == 1, "remembering again replaces")
+
+        try resolveIn(small, refBytes(metadata + [("padding", String(repeating: "x", count: 2_000))]))
+        #expect(small.count == 1, "a request over requestBytes is not interned")
+    }
+}
