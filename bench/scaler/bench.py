@@ -212,6 +212,8 @@ def main() -> None:
   Check and GetMetrics alternate, {args.rounds} rounds, medians shown; {args.requests:,} requests per run ({args.requests // 4:,} at c=1).
   Every request is verified to end with grpc-status OK (kafka_scaler_grpc_requests_total), and no Kafka read happens during
   the runs. CPU = (utime + stime) delta of the server from /proc/<pid>/stat ÷ requests; latency from h2load's --log-file.
+  h2load repeats one request body; the server sorts every request's metadata entries before matching it (KEDA's Go
+  client shuffles map order), so a shuffled request costs the same.
 
 {chr(10).join(rows)}
 
