@@ -85,7 +85,8 @@ struct DemoView: Service {
         }
         let estimate = ReplicaEstimate(metric: value.value, target: target.value, active: active, maximum: Int64(partitions))
         lines.append("metric    \(value.name) = \(value.value)  (target \(target.value) per replica)")
-        lines.append("activity  \(active ? "active" : "inactive")  (lag > activationLagThreshold \(ref.scalerMetadata["activationLagThreshold"] ?? "0"))")
+        let activation = ref.scalerMetadata["activationLagThreshold"] ?? "0"
+        lines.append("activity  \(active ? "active  (lag >" : "inactive  (lag ≤") activationLagThreshold \(activation))")
         let reason = active
             ? "ceil(\(value.value) / \(target.value)) = \(estimate.wanted), at most \(partitions) partitions"
             : "inactive with minReplicaCount 0"
