@@ -46,8 +46,11 @@ enum UnpackScratch {
 
     private static let allocate: @convention(c) (UnsafeMutableRawPointer?, Int) -> UnsafeMutableRawPointer? = { data, size in
         let region = data!.assumingMemoryBound(to: Region.self)
+        let remaining = region.pointee.end - region.pointee.next
+        // `size` is a size_t: a negative Int here is a huge request, which malloc refuses.
+        guard size >= 0, size < remaining else { return malloc(size) }
         let rounded = (max(size, 1) + alignment - 1) & ~(alignment - 1)
-        guard region.pointee.end - region.pointee.next >= rounded else { return malloc(size) }
+        guard rounded <= remaining else { return malloc(size) }
         let piece = region.pointee.next
         region.pointee.next += rounded
         return piece

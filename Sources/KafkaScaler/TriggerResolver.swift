@@ -11,6 +11,8 @@ public final class TriggerResolver: SourceResolver {
     private struct State {
         var profiles: [String: [String: String]] = [:]
         var parsed: [[String: String]: KafkaTrigger] = [:]
+        /// Moves on with every re-resolution; a parse begun at an older one caches nothing.
+        var generation: UInt64 = 0
     }
 
     /// Parsed triggers kept at most; past it the cache starts over (KEDA sends one
@@ -19,25 +21,29 @@ public final class TriggerResolver: SourceResolver {
 
     private let directory: AuthProfileDirectory
     private let state = Mutex(State())
-    private let resolutions = Atomic<UInt64>(0)
+    /// `State.generation`, readable without the lock by every request.
+    private let publishedGeneration = Atomic<UInt64>(0)
 
     /// Reads profiles from `directory` (`--auth-profiles`).
     public init(directory: AuthProfileDirectory) {
         self.directory = directory
     }
 
-    /// Changes whenever a re-resolution drops cached triggers: a trigger resolved at an
-    /// older generation may carry credentials from profile files read before it.
-    /// Read it before resolving, and keep it with the trigger.
+    /// Changes whenever a re-resolution drops cached triggers and profiles: a trigger
+    /// resolved at an older generation may carry credentials from profile files read
+    /// before it. Read it before resolving, and keep it with the trigger.
     public var generation: UInt64 {
-        resolutions.load(ordering: .acquiring)
+        publishedGeneration.load(ordering: .acquiring)
     }
 
-    /// The trigger for `metadata`; invalid metadata throws with KEDA's message.
+    /// The trigger for `metadata`; invalid metadata throws with KEDA's message. A parse
+    /// that a re-resolution overtook is returned but not cached.
     public func trigger(for metadata: [String: String]) throws(KafkaLagError) -> KafkaTrigger {
-        if let cached = state.withLock({ $0.parsed[metadata] }) { return cached }
-        let trigger = try KafkaTrigger(metadata: metadata, authProfiles: CachedProfiles(resolver: self))
+        let (cached, generation) = state.withLock { ($0.parsed[metadata], $0.generation) }
+        if let cached { return cached }
+        let trigger = try KafkaTrigger(metadata: metadata, authProfiles: CachedProfiles(resolver: self, generation: generation))
         state.withLock { state in
+            guard state.generation == generation else { return }
             if state.parsed.count >= Self.parsedCacheLimit { state.parsed.removeAll(keepingCapacity: true) }
             state.parsed[metadata] = trigger
         }
@@ -50,25 +56,30 @@ public final class TriggerResolver: SourceResolver {
         state.withLock { state in
             if let name { state.profiles[name] = nil }
             state.parsed.removeAll(keepingCapacity: true)
+            state.generation += 1
+            publishedGeneration.store(state.generation, ordering: .releasing)
         }
-        resolutions.add(1, ordering: .releasing)
         return try trigger(for: metadata).source
     }
 
-    fileprivate func profile(named name: String) throws(KafkaLagError) -> [String: String] {
+    fileprivate func profile(named name: String, generation: UInt64) throws(KafkaLagError) -> [String: String] {
         if let cached = state.withLock({ $0.profiles[name] }) { return cached }
         let profile = try directory.profile(named: name)
-        state.withLock { $0.profiles[name] = profile }
+        state.withLock { state in
+            if state.generation == generation { state.profiles[name] = profile }
+        }
         return profile
     }
 }
 
-/// The resolver's profile cache as an ``AuthProfileProvider``. A missing profile
-/// is not cached, so one created later is found on the next request.
+/// The resolver's profile cache as an ``AuthProfileProvider`` for one parse. A missing
+/// profile is not cached, so one created later is found on the next request.
 private struct CachedProfiles: AuthProfileProvider {
     let resolver: TriggerResolver
+    /// The resolver's generation when the parse began.
+    let generation: UInt64
 
     func profile(named name: String) throws(KafkaLagError) -> [String: String] {
-        try resolver.profile(named: name)
+        try resolver.profile(named: name, generation: generation)
     }
 }

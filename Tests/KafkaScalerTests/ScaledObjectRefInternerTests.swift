@@ -97,6 +97,16 @@ struct ScaledObjectRefInternerTests {
         #expect(try intern(swapped).ref.scalerMetadata["topic"] == "orders", "the other order decodes the other value")
     }
 
+    @Test("keys that differ in bytes but not as Swift strings merge like repeated keys: never interned")
+    func equivalentKeys() throws {
+        let composed = refBytes(metadata + [("caf\u{E9}", "1"), ("cafe\u{301}", "2")])
+        let interned = try intern(composed)
+        #expect(interned.ref == (try plainDecode(composed)))
+        #expect(interned.ref.scalerMetadata.count == metadata.count + 1)
+        try resolve(composed)
+        #expect(interner.count == 0)
+    }
+
     @Test("only resolutions are kept: decoding alone stores nothing")
     func invalidRequestsStoreNothing() throws {
         for index in 0..<100 { _ = try intern(refBytes(name: "so-\(index)", [("consumerGroup", "g")])) }
@@ -120,5 +130,14 @@ struct ScaledObjectRefInternerTests {
 
         try resolveIn(small, refBytes(metadata + [("padding", String(repeating: "x", count: 2_000))]))
         #expect(small.count == 1, "a request over requestBytes is not interned")
+
+        // Canonical form: a 4-byte length before each of namespace, name, and every key and value.
+        let canonicalSize = 8 + "shop".utf8.count + "so-0".utf8.count + metadata.reduce(0) { $0 + 8 + $1.0.utf8.count + $1.1.utf8.count }
+        let twoRecords = ScaledObjectRefInterner(limits: .init(
+            records: 100, bytes: 2 * ScaledObjectRefInterner.recordCost(canonicalSize), requestBytes: 1 << 10))
+        for index in 0..<2 { try resolveIn(twoRecords, refBytes(name: "so-\(index)", metadata)) }
+        #expect(twoRecords.count == 2)
+        try resolveIn(twoRecords, refBytes(name: "so-2", metadata))
+        #expect(twoRecords.count == 1, "past the estimated memory the table starts over")
     }
 }
