@@ -101,17 +101,14 @@ public enum ExternalScalerCodecs {
             }
         },
         encode: { specs in
-            var arena = CMemoryArena()
             var response = Externalscaler__GetMetricSpecResponse()
             externalscaler__get_metric_spec_response__init(&response)
-            response.n_metricspecs = specs.count
-            response.metricspecs = list(specs, arena: &arena) { spec, message, arena in
+            return pack(specs, in: &response, count: \.n_metricspecs, list: \.metricspecs) { spec, message, name in
                 externalscaler__metric_spec__init(message)
-                message.pointee.metricname = arena.string(spec.name)
+                message.pointee.metricname = name
                 message.pointee.targetsize = spec.value
                 message.pointee.targetsizefloat = Double(spec.value)
             }
-            return ProtobufC.pack(&response)
         }
     )
 
@@ -125,17 +122,14 @@ public enum ExternalScalerCodecs {
             }
         },
         encode: { values in
-            var arena = CMemoryArena()
             var response = Externalscaler__GetMetricsResponse()
             externalscaler__get_metrics_response__init(&response)
-            response.n_metricvalues = values.count
-            response.metricvalues = list(values, arena: &arena) { value, message, arena in
+            return pack(values, in: &response, count: \.n_metricvalues, list: \.metricvalues) { value, message, name in
                 externalscaler__metric_value__init(message)
-                message.pointee.metricname = arena.string(value.name)
+                message.pointee.metricname = name
                 message.pointee.metricvalue = value.value
                 message.pointee.metricvaluefloat = Double(value.value)
             }
-            return ProtobufC.pack(&response)
         }
     )
 
@@ -147,18 +141,36 @@ public enum ExternalScalerCodecs {
         return (0..<count).compactMap { list[$0].map { read($0.pointee) } }
     }
 
-    /// Builds a repeated sub-message field in `arena`, one zeroed message per metric for `fill`.
-    private static func list<Item>(
-        _ metrics: [NamedMetric], arena: inout CMemoryArena,
-        fill: (NamedMetric, UnsafeMutablePointer<Item>, inout CMemoryArena) -> Void
-    ) -> UnsafeMutablePointer<UnsafeMutablePointer<Item>?> {
-        let list = arena.allocate(UnsafeMutablePointer<Item>?.self, count: metrics.count)
-        for (index, metric) in metrics.enumerated() {
-            let message = arena.allocate(Item.self, count: 1)
-            fill(metric, message, &arena)
-            list[index] = message
+    /// Packs `response` with its repeated sub-message field set to one message per metric,
+    /// which `fill` initializes with the metric's NUL-terminated name. Responses are packed
+    /// on every call and dropped, so the messages, the list and the names live on the stack.
+    private static func pack<Response, Item>(
+        _ metrics: [NamedMetric], in response: inout Response,
+        count: WritableKeyPath<Response, Int>, list field: WritableKeyPath<Response, UnsafeMutablePointer<UnsafeMutablePointer<Item>?>?>,
+        fill: (NamedMetric, UnsafeMutablePointer<Item>, UnsafeMutablePointer<CChar>) -> Void
+    ) -> [UInt8] {
+        let nameBytes = metrics.reduce(0) { $0 + $1.name.utf8.count + 1 }
+        return withUnsafeTemporaryAllocation(of: Item.self, capacity: metrics.count) { messages in
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Item>?.self, capacity: metrics.count) { list in
+                withUnsafeTemporaryAllocation(of: CChar.self, capacity: nameBytes) { names in
+                    var offset = 0
+                    for (index, metric) in metrics.enumerated() {
+                        let name = names.baseAddress! + offset
+                        for byte in metric.name.utf8 {
+                            names[offset] = CChar(bitPattern: byte)
+                            offset += 1
+                        }
+                        names[offset] = 0
+                        offset += 1
+                        fill(metric, messages.baseAddress! + index, name)
+                        list[index] = messages.baseAddress! + index
+                    }
+                    response[keyPath: count] = metrics.count
+                    response[keyPath: field] = metrics.isEmpty ? nil : list.baseAddress
+                    return ProtobufC.pack(&response)
+                }
+            }
         }
-        return list
     }
 }
 

@@ -27,6 +27,13 @@ struct ExternalScalerCodecTests {
         #expect(bytes.contains(0x19) == (value != 0))
     }
 
+    @Test("metric lists of any length and any names round-trip", arguments: [0, 1, 3, 200])
+    func metricLists(count: Int) throws {
+        let metrics = (0..<count).map { NamedMetric(name: "kafka-\($0)-" + String(repeating: "ü", count: $0 % 40), value: Int64($0) * 7) }
+        #expect(try roundTrip(ExternalScalerCodecs.getMetricsResponse, metrics) == metrics)
+        #expect(try roundTrip(ExternalScalerCodecs.getMetricSpecResponse, metrics) == metrics)
+    }
+
     @Test("IsActiveResponse is 08 01 or empty")
     func isActive() throws {
         #expect(ExternalScalerCodecs.isActiveResponse.encode(true) == [0x08, 0x01])
