@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GRPCClient
 import GRPCServerCore
 import KafkaScaler
@@ -37,6 +38,12 @@ struct Probe: AsyncParsableCommand {
     @Option(help: "Seconds each call may take, sent as grpc-timeout (KEDA's HPA path uses 3)")
     var timeout: Double = 3
 
+    @Flag(help: ArgumentHelp(
+        "Apply KEDA's …FromEnv rule with this process's environment as the scale target's container env",
+        discussion: "Each xFromEnv value names a variable: set and non-empty, the key is sent with its value; otherwise it is left out."
+    ))
+    var resolveFromEnv = false
+
     @OptionGroup(title: "TLS (a scaler started with --tls-cert)")
     var tls: TLSClientOptions
 
@@ -55,6 +62,12 @@ struct Probe: AsyncParsableCommand {
         }
         var metadata = file?.metadata ?? [:]
         metadata.merge(try Self.parse(metadataEntries)) { $1 }
+        var omitted: [String] = []
+        if resolveFromEnv {
+            let resolution = FromEnvResolution(metadata, environment: ProcessInfo.processInfo.environment)
+            metadata = resolution.metadata
+            omitted = resolution.omitted
+        }
         let target = try address ?? scalerAddress(in: metadata) ?? HostAndPort.loopback(portVariable: "KKS_PORT", default: 6000)
         let ref = ScaledObjectRef(name: name ?? file?.name ?? "probe", namespace: namespace ?? file?.namespace ?? "default", scalerMetadata: metadata)
 
@@ -62,6 +75,7 @@ struct Probe: AsyncParsableCommand {
         print("scaledobject \(ref.namespace)/\(ref.name)")
         print("metadata")
         for line in SecretMasking.lines(metadata) { print("  \(line)") }
+        for key in omitted { print("  \(key) left out: its variable is unset or empty (as KEDA does)") }
 
         let limit = CommandTimeout.duration(timeout)
         let tlsSettings = try tls.settings()

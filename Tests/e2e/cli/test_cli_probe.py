@@ -121,3 +121,20 @@ def test_bad_arguments(cli, tmp_path):
     result = cli("probe", "--metadata", "password:hunter2")
     assert result.returncode == 64
     assert "hunter2" not in result.stderr
+
+
+def test_probe_resolves_from_env_keys_as_keda_does(cli, scaler, kafka, lagging_group):
+    """--resolve-from-env: `bootstrapServersFromEnv` names a variable of probe's environment (standing in for the
+    scale target's container); KEDA sends the same key with its value, and the scaler reads it when the plain key
+    is absent. An unset variable leaves the key out, so the scaler reports the missing parameter."""
+    args = ["probe", "--address", scaler.address, "--resolve-from-env", "--metadata", "bootstrapServersFromEnv=ORDERS_BROKERS",
+            "--metadata", f"consumerGroup={lagging_group}", "--metadata", "topic=orders", "--metadata", "lagThreshold=10"]
+    result = cli(*args, env={"ORDERS_BROKERS": kafka.bootstrap})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"bootstrapServersFromEnv = {kafka.bootstrap}" in result.stdout
+    assert "metricName=kafka-orders metricValue=30" in result.stdout
+
+    result = cli(*args, env={"ORDERS_BROKERS": ""})
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "bootstrapServersFromEnv left out: its variable is unset or empty (as KEDA does)" in result.stdout
+    assert 'missing required parameter "bootstrapServers"' in result.stdout + result.stderr
