@@ -77,7 +77,7 @@ public struct ExternalScalerService: RPCService {
                 return .failure(RPCError(error, deadline: context.deadline))
             }
         case .uncached(let pinned):
-            admitted = AdmittedTrigger(key: resolved.admission.key, trigger: resolved.trigger, pinned: pinned)
+            admitted = AdmittedTrigger(resolved: resolved, pinned: pinned)
         }
         return .async {
             do throws(KafkaLagError) {
@@ -163,7 +163,7 @@ public struct ExternalScalerService: RPCService {
     /// registry is never touched) and admits the trigger.
     private func admit(_ ref: ScaledObjectRefInterner.Interned, _ context: ServerContext) throws(RPCError) -> AdmittedTrigger {
         let resolved = try resolve(ref, context)
-        return AdmittedTrigger(key: resolved.admission.key, trigger: resolved.trigger, pinned: registry.admit(resolved.admission))
+        return AdmittedTrigger(resolved: resolved, pinned: registry.admit(resolved.admission))
     }
 
     /// The request's trigger, remembered with its interned ref until the resolver's
@@ -186,12 +186,14 @@ public struct ExternalScalerService: RPCService {
     }
 }
 
-/// A request's trigger after admission: its registry key, its parsed metadata
-/// (scaling parameters apply from the request) and the pin it is served from.
+/// A request's trigger after admission: its resolution (registry key, and parsed
+/// metadata whose scaling parameters apply from the request) and the pin it is served from.
 struct AdmittedTrigger: Sendable {
-    var key: RegistryKey
-    var trigger: KafkaTrigger
+    var resolved: ResolvedTrigger
     var pinned: PinnedSource
+
+    var key: RegistryKey { resolved.admission.key }
+    var trigger: KafkaTrigger { resolved.trigger }
 
     /// The metric KEDA puts in the HPA: named after the pinned source, targeting the
     /// request's `lagThreshold`.

@@ -10,10 +10,10 @@ import Synchronization
 /// nothing.
 ///
 /// A request matches only a byte-identical one: the same namespace, name and metadata
-/// entries, in any order. A request that repeats a metadata key is never interned,
-/// because which of its values wins depends on the entries' order; nor is one whose
-/// keys differ in bytes but not as Swift strings (invalid UTF-8 repaired to U+FFFD,
-/// canonically equivalent Unicode), for the same reason. Only resolved (valid)
+/// entries, in any order. A request whose decoded map has fewer keys than it sent
+/// entries is never interned, because which value won depends on the entries' order:
+/// a repeated key, or keys that differ in bytes but not as Swift strings (invalid
+/// UTF-8 repaired to U+FFFD, canonically equivalent Unicode). Only resolved (valid)
 /// triggers are kept, so invalid requests cannot fill the table.
 final class ScaledObjectRefInterner: Sendable {
     /// A decoded ref, or the resolution remembered for an identical one.
@@ -108,11 +108,10 @@ final class ScaledObjectRefInterner: Sendable {
                 filled += 1
             }
             var entries = UnsafeMutableBufferPointer(rebasing: scratch[..<filled])
-            entries.sort { $0.key < $1.key }
-            let hasRepeatedKey = zip(entries, entries.dropFirst()).contains { $0.key == $1.key }
+            entries.sort { $0.key.precedes($1.key) }
             let namespace = CField(message.pointee.namespace_), name = CField(message.pointee.name)
             let size = Canonical.size(namespace: namespace, name: name, entries: UnsafeBufferPointer(entries))
-            guard !hasRepeatedKey, size <= limits.requestBytes else { return Interned(uninterned: ScaledObjectRef(message.pointee)) }
+            guard size <= limits.requestBytes else { return Interned(uninterned: ScaledObjectRef(message.pointee)) }
             return Canonical.withBytes(size: size, namespace: namespace, name: name, entries: UnsafeBufferPointer(entries)) { canonical in
                 lookup(canonical, entryCount: filled) { ScaledObjectRef(message.pointee) }
             }
@@ -120,7 +119,7 @@ final class ScaledObjectRefInterner: Sendable {
     }
 
     /// What was remembered for `canonical`, or the ref `build` makes from the request.
-    /// A ref whose map has fewer than `entryCount` keys merged keys that differ in bytes: never interned.
+    /// A ref whose map has fewer than `entryCount` keys merged some of them: never interned.
     private func lookup(_ canonical: UnsafeRawBufferPointer, entryCount: Int, build: () -> ScaledObjectRef) -> Interned {
         var hasher = Hasher()
         hasher.combine(bytes: canonical)
@@ -156,22 +155,18 @@ private struct MetadataEntry {
 }
 
 /// A protobuf-c string field's bytes, read in place (NULL reads as empty, as ``ProtobufC/string(_:)`` does).
-private struct CField: Comparable {
+private struct CField {
     var bytes: UnsafeRawBufferPointer
 
     init(_ pointer: UnsafePointer<CChar>?) {
         bytes = UnsafeRawBufferPointer(start: pointer, count: pointer.map { strlen($0) } ?? 0)
     }
 
-    static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.bytes.hasSameBytes(as: rhs.bytes)
-    }
-
     /// Byte order, shorter first on a common prefix.
-    static func < (lhs: Self, rhs: Self) -> Bool {
-        let common = min(lhs.bytes.count, rhs.bytes.count)
-        let order = common == 0 ? 0 : memcmp(lhs.bytes.baseAddress!, rhs.bytes.baseAddress!, common)
-        return order != 0 ? order < 0 : lhs.bytes.count < rhs.bytes.count
+    func precedes(_ other: Self) -> Bool {
+        let common = min(bytes.count, other.bytes.count)
+        let order = common == 0 ? 0 : memcmp(bytes.baseAddress!, other.bytes.baseAddress!, common)
+        return order != 0 ? order < 0 : bytes.count < other.bytes.count
     }
 }
 

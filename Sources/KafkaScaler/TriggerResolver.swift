@@ -11,8 +11,6 @@ public final class TriggerResolver: SourceResolver {
     private struct State {
         var profiles: [String: [String: String]] = [:]
         var parsed: [[String: String]: KafkaTrigger] = [:]
-        /// Moves on with every re-resolution; a parse begun at an older one caches nothing.
-        var generation: UInt64 = 0
     }
 
     /// Parsed triggers kept at most; past it the cache starts over (KEDA sends one
@@ -21,8 +19,9 @@ public final class TriggerResolver: SourceResolver {
 
     private let directory: AuthProfileDirectory
     private let state = Mutex(State())
-    /// `State.generation`, readable without the lock by every request.
-    private let publishedGeneration = Atomic<UInt64>(0)
+    /// Moves on with every re-resolution, only under `state`'s lock, so a parse begun at an
+    /// older value caches nothing; requests read it without the lock.
+    private let generations = Atomic<UInt64>(0)
 
     /// Reads profiles from `directory` (`--auth-profiles`).
     public init(directory: AuthProfileDirectory) {
@@ -33,17 +32,17 @@ public final class TriggerResolver: SourceResolver {
     /// resolved at an older generation may carry credentials from profile files read
     /// before it. Read it before resolving, and keep it with the trigger.
     public var generation: UInt64 {
-        publishedGeneration.load(ordering: .acquiring)
+        generations.load(ordering: .acquiring)
     }
 
     /// The trigger for `metadata`; invalid metadata throws with KEDA's message. A parse
     /// that a re-resolution overtook is returned but not cached.
     public func trigger(for metadata: [String: String]) throws(KafkaLagError) -> KafkaTrigger {
-        let (cached, generation) = state.withLock { ($0.parsed[metadata], $0.generation) }
+        let (cached, generation) = state.withLock { ($0.parsed[metadata], self.generation) }
         if let cached { return cached }
         let trigger = try KafkaTrigger(metadata: metadata, authProfiles: CachedProfiles(resolver: self, generation: generation))
         state.withLock { state in
-            guard state.generation == generation else { return }
+            guard self.generation == generation else { return }
             if state.parsed.count >= Self.parsedCacheLimit { state.parsed.removeAll(keepingCapacity: true) }
             state.parsed[metadata] = trigger
         }
@@ -56,8 +55,7 @@ public final class TriggerResolver: SourceResolver {
         state.withLock { state in
             if let name { state.profiles[name] = nil }
             state.parsed.removeAll(keepingCapacity: true)
-            state.generation += 1
-            publishedGeneration.store(state.generation, ordering: .releasing)
+            generations.add(1, ordering: .releasing)
         }
         return try trigger(for: metadata).source
     }
@@ -66,7 +64,7 @@ public final class TriggerResolver: SourceResolver {
         if let cached = state.withLock({ $0.profiles[name] }) { return cached }
         let profile = try directory.profile(named: name)
         state.withLock { state in
-            if state.generation == generation { state.profiles[name] = profile }
+            if self.generation == generation { state.profiles[name] = profile }
         }
         return profile
     }
