@@ -31,9 +31,12 @@ def frame(payload, compressed=False):
 def health_request(service=""):
     """HealthCheckRequest{service} serialized by hand (field 1, length-delimited)."""
     raw = service.encode("utf-8")
-    if not raw:
-        return b""
-    return b"\x0a" + _varint(len(raw)) + raw
+    return length_delimited(1, raw) if raw else b""
+
+
+def length_delimited(number, payload):
+    """One length-delimited protobuf field (strings, sub-messages, map entries)."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
 
 
 def health_response(status):

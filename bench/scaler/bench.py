@@ -15,7 +15,6 @@ import argparse
 import os
 import platform
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "Tests" / "e2e"))
 
+from grpc_wire import frame  # noqa: E402
 from scaler_harness import MockCluster, Scaler, Stubs, established_sockets, trigger  # noqa: E402
 
 BEGIN, END = "<!-- scaler-bench:begin -->", "<!-- scaler-bench:end -->"
@@ -42,10 +42,6 @@ def cpu_seconds(pid: int) -> float:
 
 def rss_mib(server: Scaler) -> float:
     return int(server.proc_status("VmRSS").split()[0]) / 1024
-
-
-def grpc_frame(message: bytes) -> bytes:
-    return b"\x00" + struct.pack(">I", len(message)) + message
 
 
 def ok_requests(server: Scaler, method: str) -> float:
@@ -88,8 +84,8 @@ def throughput(args, stubs: Stubs, workdir: Path) -> tuple[list[str], list[str]]
         value = server.get_metrics("throughput", metadata, metric_name="kafka-orders")
         request = stubs.pb.GetMetricsRequest(scaledObjectRef=server.ref("throughput", metadata), metricName="kafka-orders")
         bodies = {"GetMetrics": workdir / "get-metrics.bin", "Check": workdir / "check.bin"}
-        bodies["GetMetrics"].write_bytes(grpc_frame(request.SerializeToString()))
-        bodies["Check"].write_bytes(grpc_frame(b""))  # HealthCheckRequest{service: ""}
+        bodies["GetMetrics"].write_bytes(frame(request.SerializeToString()))
+        bodies["Check"].write_bytes(frame(b""))  # HealthCheckRequest{service: ""}
         paths = {"GetMetrics": "/externalscaler.ExternalScaler/GetMetrics", "Check": "/grpc.health.v1.Health/Check"}
         observations = server.metric("kafka_scaler_observations_total", result="success")
 

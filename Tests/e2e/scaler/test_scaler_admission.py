@@ -6,6 +6,7 @@ import json
 import grpc
 import pytest
 
+from grpc_wire import length_delimited
 from scaler_harness import trigger
 
 # (metadata changes, a piece of the message KEDA's in-tree trigger gives)
@@ -126,22 +127,13 @@ def test_auth_profiles_resolve_server_side_and_stay_secret(mock_cluster, scaler,
         assert secret not in text
 
 
-def _field(number: int, payload: bytes) -> bytes:
-    """One length-delimited protobuf field."""
-    length, prefix = len(payload), bytearray([number << 3 | 2])
-    while length >= 0x80:
-        prefix.append(length & 0x7F | 0x80)
-        length >>= 7
-    return bytes(prefix) + bytes([length]) + payload
-
-
 def _get_metrics_bytes(name: str, entries: list[tuple[str, str]], metric_name: str) -> bytes:
     """A GetMetricsRequest with the map entries in exactly this order (KEDA's Go encoder
     randomizes map order; Python's protobuf gives no control over it)."""
-    ref = _field(1, name.encode()) + _field(2, b"e2e")
+    ref = length_delimited(1, name.encode()) + length_delimited(2, b"e2e")
     for key, value in entries:
-        ref += _field(3, _field(1, key.encode()) + _field(2, value.encode()))
-    return _field(1, ref) + _field(2, metric_name.encode())
+        ref += length_delimited(3, length_delimited(1, key.encode()) + length_delimited(2, value.encode()))
+    return length_delimited(1, ref) + length_delimited(2, metric_name.encode())
 
 
 def test_metadata_order_does_not_matter_and_repeated_keys_follow_protobuf(mock_cluster, scaler, stubs):
