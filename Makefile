@@ -2,7 +2,7 @@
 SWIFT_BUILD_FLAGS ?=
 PYTEST ?= .venv/bin/python -m pytest
 
-.PHONY: deps build release test serve demo proto
+.PHONY: deps build release test serve demo proto stress
 
 deps:
 	bash scripts/install-deps.sh
@@ -27,3 +27,7 @@ demo: build
 
 proto:
 	bash scripts/generate-proto.sh
+
+## Outage stress (issue 12): hundreds of fail-over-and-recover iterations, zero crashes expected.
+stress: deps
+	bash bench/stress/run.sh

@@ -51,6 +51,14 @@ public final class KafkaClient: Sendable {
         return observation
     }
 
+    /// True once an admin request this client abandoned may have run for
+    /// ``KafkaClientConfiguration/abandonedRequestLimit``: the pool must close this
+    /// client (and open a new one) before librdkafka's own timer for it fires.
+    public var needsReplacement: Bool {
+        guard let since = handle.abandonedRequestSince else { return false }
+        return since.duration(to: .now) >= configuration.abandonedRequestLimit
+    }
+
     /// Closes the connection once observations in flight have finished; no
     /// librdkafka thread or socket remains when this returns.
     public func close() async {

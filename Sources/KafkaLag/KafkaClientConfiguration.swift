@@ -22,6 +22,10 @@ public struct KafkaClientConfiguration: Sendable, Hashable {
     public var clientID: String
     /// Extra librdkafka properties, applied last (an escape hatch for operators).
     public var additionalProperties: [String: String]
+    /// How long a client may keep an admin request whose caller stopped waiting before
+    /// it asks to be replaced; below librdkafka's 1-hour admin timeout, whose firing
+    /// while the request waits for a coordinator crashes librdkafka 2.0.2.
+    public var abandonedRequestLimit: Duration
 
     /// Every field explicit; start from ``defaults`` and change what you need instead.
     public init(
@@ -33,7 +37,8 @@ public struct KafkaClientConfiguration: Sendable, Hashable {
         reconnectBackoffMax: Duration,
         statisticsInterval: Duration?,
         clientID: String,
-        additionalProperties: [String: String]
+        additionalProperties: [String: String],
+        abandonedRequestLimit: Duration
     ) {
         self.kafkaTimeout = kafkaTimeout
         self.metadataMaxAge = metadataMaxAge
@@ -44,12 +49,14 @@ public struct KafkaClientConfiguration: Sendable, Hashable {
         self.statisticsInterval = statisticsInterval
         self.clientID = clientID
         self.additionalProperties = additionalProperties
+        self.abandonedRequestLimit = abandonedRequestLimit
     }
 
     /// Kafka timeout 5 s (KEDA's admin timeout is 3 s, its dial timeout 30 s);
     /// metadata trusted for 60 s, so a new partition is seen within a minute
     /// while a steady evaluation sends no Metadata request; 30 s socket timeout
-    /// with keepalive; reconnect backoff 100 ms up to 2 s; statistics off.
+    /// with keepalive; reconnect backoff 100 ms up to 2 s; statistics off; a client
+    /// with an abandoned admin request is replaced after 30 minutes.
     public static var defaults: Self {
         Self(
             kafkaTimeout: .seconds(5),
@@ -60,7 +67,8 @@ public struct KafkaClientConfiguration: Sendable, Hashable {
             reconnectBackoffMax: .seconds(2),
             statisticsInterval: nil,
             clientID: "keda-kafka-scaler",
-            additionalProperties: [:]
+            additionalProperties: [:],
+            abandonedRequestLimit: .seconds(1800)
         )
     }
 }

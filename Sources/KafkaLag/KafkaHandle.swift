@@ -29,6 +29,8 @@ final class KafkaHandle: @unchecked Sendable {
         var statisticsWaiters: [CheckedContinuation<KafkaStatistics?, Never>] = []
         /// Requests by API at the previous statistics snapshot, to count the difference.
         var reportedRequests: [String: Int] = [:]
+        /// When a wait for an admin request's result first ended before the result came.
+        var firstAbandonedRequest: ContinuousClock.Instant?
     }
 
     /// Creates the handle. `rd_kafka_new` takes the conf only on success, so it is destroyed here on failure.
@@ -178,6 +180,17 @@ final class KafkaHandle: @unchecked Sendable {
     /// it explains a timeout better than the timeout itself.
     var connectionProblem: KafkaLagError? {
         events.withLock { $0.connectionProblem }
+    }
+
+    /// A caller stopped waiting for an admin request that librdkafka still runs
+    /// (see ``LibrdkafkaQueries/adminRequestTimeout``).
+    func abandonedAdminRequest() {
+        events.withLock { $0.firstAbandonedRequest = $0.firstAbandonedRequest ?? .now }
+    }
+
+    /// Since when an abandoned admin request may still be running, if any.
+    var abandonedRequestSince: ContinuousClock.Instant? {
+        events.withLock { $0.firstAbandonedRequest }
     }
 
     /// A query succeeded: earlier connection problems no longer explain anything.

@@ -71,22 +71,32 @@ struct LibrdkafkaQueries: OffsetQuerying {
         // Disabling takes the queue lock, so no callback still runs once it returns.
         defer { withExtendedLifetime(signal) { rd_kafka_queue_cb_event_enable(queue, nil, nil) } }
 
-        try sendListConsumerGroupOffsets(group: group, partitions: partitions, timeout: timeout, queue: queue, context: context)
-        // librdkafka enforces the request timeout itself; this guard only makes a hang impossible.
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout) + 250)) { signal.fire() }
+        try sendListConsumerGroupOffsets(group: group, partitions: partitions, queue: queue, context: context)
+        // The request runs on librdkafka's own (long) timeout; the caller's deadline ends only this wait.
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout))) { signal.fire() }
         await signal.wait()
 
         guard let event = rd_kafka_queue_poll(queue, 0) else {
+            // Destroying the queue is safe: the request holds its own reference to it.
+            handle.abandonedAdminRequest()
             throw failure(RD_KAFKA_RESP_ERR__TIMED_OUT, context, timeout: timeout)
         }
         defer { rd_kafka_event_destroy(event) }
         return try parseListConsumerGroupOffsets(event, context: context, timeout: timeout)
     }
 
+    /// librdkafka's longest admin request timeout (1 hour). librdkafka 2.0.2 frees an admin
+    /// request's state when its timer fires even if the request still waits for the group
+    /// coordinator, and aborts (`rd_kafka_enq_once_del_source_return: Assertion
+    /// 'eonce->refcnt > 0'`) when that coordinator becomes reachable later. So the timer must
+    /// never fire while the handle lives: the caller's deadline ends only our wait, and a
+    /// handle with a request abandoned for ``KafkaClientConfiguration/abandonedRequestLimit``
+    /// is replaced (destroying a handle fails its waiting requests safely).
+    static let adminRequestTimeout: Int32 = 3_600_000
+
     private func sendListConsumerGroupOffsets(
         group: String,
         partitions: [TopicPartition]?,
-        timeout: Int32,
         queue: OpaquePointer,
         context: String
     ) throws(KafkaLagError) {
@@ -95,7 +105,7 @@ struct LibrdkafkaQueries: OffsetQuerying {
         }
         defer { rd_kafka_AdminOptions_destroy(options) }
         var errstr = [CChar](repeating: 0, count: 256)
-        let err = rd_kafka_AdminOptions_set_request_timeout(options, timeout, &errstr, errstr.count)
+        let err = rd_kafka_AdminOptions_set_request_timeout(options, Self.adminRequestTimeout, &errstr, errstr.count)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaLagError(.internalError, "\(context): \(KafkaHandle.text(errstr))")
         }

@@ -138,6 +138,24 @@ public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
         return closed
     }
 
+    /// Stops lending the handles `mustRetire` picks; returns those no read uses, to
+    /// close now (the others close when their last read ends). The next read through
+    /// the same settings opens a new handle.
+    public mutating func retire(where mustRetire: (Handle) -> Bool) -> [Handle] {
+        var closed: [Handle] = []
+        for (settings, slot) in slots {
+            guard let handle = slot.handle, mustRetire(handle) else { continue }
+            slots[settings]?.handle = nil
+            let id = ObjectIdentifier(handle)
+            if leases[id] != nil {
+                leases[id]?.retired = true
+            } else {
+                closed.append(handle)
+            }
+        }
+        return closed
+    }
+
     /// Removes every handle (shutdown) and returns them to close.
     public mutating func drain() -> [Handle] {
         let all = slots.values.compactMap(\.handle) + leases.values.filter(\.retired).map(\.handle)

@@ -5,6 +5,9 @@ import KafkaLag
 public protocol OffsetReader: AnyObject, Sendable {
     /// One observation of `source`, bounded by `deadline` (or the reader's own Kafka timeout when nil).
     func observe(_ source: Source, deadline: ContinuousClock.Instant?) async throws(KafkaLagError) -> Observation
+    /// The connection must be replaced: the pool stops lending it and closes it
+    /// once its reads end (checked at every sweep).
+    var needsReplacement: Bool { get }
     /// Closes the connection; called once, after the last read through it ended.
     func close() async
 }

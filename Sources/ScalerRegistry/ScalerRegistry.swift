@@ -394,7 +394,8 @@ public final class ScalerRegistry: Sendable {
     }
 
     /// Evicts entries KEDA stopped asking about, closes connections no entry used for
-    /// the idle timeout, and forgets expired observations. Call periodically.
+    /// the idle timeout or that need replacement, and forgets expired observations.
+    /// Call periodically.
     public func sweep() async {
         let now = clock.now()
         let (evicted, closed, handles, entries) = state.withLock { state in
@@ -404,7 +405,8 @@ public final class ScalerRegistry: Sendable {
                 state.lag[key] = nil
             }
             state.cache.evictExpired(at: now)
-            return (evicted, state.pool.sweep(at: now), state.pool.handleCount, state.machine.entries.count)
+            let closed = state.pool.sweep(at: now) + state.pool.retire { $0.reader.needsReplacement }
+            return (evicted, closed, state.pool.handleCount, state.machine.entries.count)
         }
         for (key, pin) in evicted {
             metrics.pending(key, false)

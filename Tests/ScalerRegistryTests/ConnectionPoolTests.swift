@@ -68,6 +68,25 @@ struct ConnectionPoolTests {
         #expect(whileLeased.isEmpty && retired == nil && afterLease.count == 1)
     }
 
+    @Test("a handle that needs replacement is closed now if unused, after its reads otherwise; the next read opens a new one")
+    func retireOnDemand() throws {
+        var pool = ConnectionPool<CountedHandle>()
+        let opener = Opener()
+        let other = ConnectionSettings(bootstrapServers: ["b:9092"])
+        pool.retain(settings)
+        pool.retain(other)
+        let idle = try pool.lease(settings, open: opener.open)
+        _ = pool.endLease(idle, at: Fixtures.t0)
+        let busy = try pool.lease(other, open: opener.open)
+        let closedNow = pool.retire { _ in true }
+        #expect(closedNow.map(\.serial) == [idle.serial])
+        #expect(pool.endLease(busy, at: Fixtures.t0) === busy, "the busy handle closes when its read ends")
+        let fresh = try pool.lease(settings, open: opener.open)
+        #expect(fresh.serial == 3 && opener.opened == 3)
+        #expect(pool.retire { $0.serial != fresh.serial }.isEmpty, "only handles the predicate picks")
+        #expect(pool.snapshots.first { $0.settings == settings }?.entries == 1, "pins are kept")
+    }
+
     @Test("a rebuild retires the old handle once its reads end, and backs off")
     func rebuild() throws {
         var pool = ConnectionPool<CountedHandle>()

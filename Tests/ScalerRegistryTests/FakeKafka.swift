@@ -14,6 +14,8 @@ final class FakeKafka: OffsetReaderFactory, SourceResolver {
         var delay: Duration = .zero
         /// What re-resolution returns, by bootstrap server (auth-profile rotation).
         var reResolved: [String: Source] = [:]
+        /// Readers made from now on report that they need replacement.
+        var worn = false
     }
 
     let state = Mutex(State())
@@ -49,6 +51,8 @@ final class FakeKafka: OffsetReaderFactory, SourceResolver {
             guard let answer else { throw KafkaLagError(.unavailable, "no answer configured") }
             return try answer.get()
         }
+
+        var needsReplacement: Bool { kafka.state.withLock(\.worn) }
 
         func close() async {
             kafka.state.withLock { $0.readersClosed += 1 }

@@ -308,4 +308,23 @@ struct ScalerRegistryEvictionTests {
         #expect(registry.status().connections.isEmpty)
         #expect(kafka.state.withLock(\.readersClosed) == 1)
     }
+
+    @Test("sweep replaces a connection that needs replacement; the entry keeps its pin and reads through a new one")
+    func sweepReplacesWornConnections() async throws {
+        let kafka = FakeKafka()
+        let registry = ScalerRegistry(configuration: .defaults, readers: kafka, resolver: kafka, clock: ManualClock(),
+                                      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
+        let pin = registry.admit(Fixtures.admission(Fixtures.source("a:9092")))
+        _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil, maxAge: .zero)
+        await registry.sweep()
+        #expect(kafka.state.withLock(\.readersClosed) == 0, "a healthy connection stays")
+        kafka.state.withLock { $0.worn = true }
+        await registry.sweep()
+        #expect(kafka.state.withLock(\.readersClosed) == 1)
+        kafka.state.withLock { $0.worn = false }
+        _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil, maxAge: .zero)
+        #expect(kafka.readersMade == 2)
+        #expect(registry.pinned(Fixtures.key)?.generation == pin.generation)
+    }
 }

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -25,8 +24,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "Tests" / "e2e"))
+sys.path.insert(0, str(REPO / "bench"))
 
 from grpc_wire import frame  # noqa: E402
+from bench_results import cpu_model, write_section  # noqa: E402
 from scaler_harness import MockCluster, Scaler, Stubs, established_sockets, trigger  # noqa: E402
 
 BEGIN, END = "<!-- scaler-bench:begin -->", "<!-- scaler-bench:end -->"
@@ -161,23 +162,6 @@ def registry_resources(args, stubs: Stubs, clusters: int, per_cluster: int) -> s
             cluster.close()
 
 
-def write_results(results: Path, body: str) -> None:
-    text = results.read_text() if results.exists() else "# Benchmark results\n"
-    section = f"{BEGIN}\n{body.rstrip()}\n{END}"
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    results.write_text(text)
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scaler", type=Path, required=True)
@@ -221,7 +205,7 @@ def main() -> None:
 
 {chr(10).join(resources)}
 """
-    write_results(args.results, body)
+    write_section(args.results, BEGIN, END, body)
     print(f"wrote {args.results}")
 
 
