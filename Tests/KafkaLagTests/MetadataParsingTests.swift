@@ -113,6 +113,21 @@ struct MetadataParsingTests {
         #expect(try parse(["partitionLimitation": "4-2,+7"]).scaling.partitionLimitation == [7])
     }
 
+    @Test("partitionLimitation names at most 100,000 IDs, checked before a range is expanded", arguments: [
+        ("0-2147483647", "0-2147483647"),
+        ("0-99999,100000", "100000"),
+        ("5,0-99999", "0-99999"),
+        (String(repeating: "1,", count: 100_000) + "1", "1"),
+    ])
+    func partitionLimitationCap(text: String, part: String) throws {
+        let start = ContinuousClock.now
+        #expect(failure(["partitionLimitation": text])?.message
+            == Self.prefix + "invalid partition limitation: \(part) (more than 100000 partition IDs in all)")
+        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(try parse(["partitionLimitation": "0-99999"]).scaling.partitionLimitation?.count == 100_000)
+        #expect(try parse(["partitionLimitation": "9-0,0-99999"]).scaling.partitionLimitation?.count == 100_000, "an empty range counts nothing")
+    }
+
     @Test("version follows sarama's grammar", arguments: [
         ("2.8.1", "2.8.1"), ("0.10.2.1", "0.10.2.1"), ("10.0.0", "10.0.0"),
     ])

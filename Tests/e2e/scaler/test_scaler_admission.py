@@ -17,6 +17,7 @@ INVALID = [
     ({"activationLagThreshold": "-1"}, '"activationLagThreshold" must be a non-negative number'),
     ({"offsetResetPolicy": "foo"}, 'parameter "offsetResetPolicy" value "foo" must be one of [latest earliest]'),
     ({"partitionLimitation": "1-2-3"}, "invalid partition limitation range: 1-2-3"),
+    ({"partitionLimitation": "0-2147483647"}, "invalid partition limitation: 0-2147483647 (more than 100000 partition IDs in all)"),
     ({"allowIdleConsumers": "true", "limitToPartitionsWithLag": "true"},
      "allowIdleConsumers and limitToPartitionsWithLag cannot be set simultaneously"),
     ({"topic": None, "limitToPartitionsWithLag": "true"}, "topic must be specified when using limitToPartitionsWithLag"),
@@ -58,6 +59,21 @@ def test_invalid_metadata_is_rejected_without_an_entry(mock_cluster, scaler, stu
     assert server.metric("kafka_scaler_registry_entries") == 0
     assert server.kafka_sockets(cluster.ports) == 0
     assert server.metric("kafka_scaler_observations_total") == 0
+
+
+def test_huge_partition_range_is_refused_without_allocating_it(mock_cluster, scaler):
+    """A 30-byte request once expanded 2^31 partition IDs (8 GiB) on the network thread."""
+    cluster = mock_cluster(brokers=1, topics={"t": 1})
+    cluster.set_lags("g", "t", [3])
+    server = scaler()
+    metadata = trigger(cluster, "g", "t", partitionLimitation="0-2147483647")
+    for index in range(20):
+        with pytest.raises(grpc.RpcError) as failure:
+            server.stub.GetMetricSpec(server.ref(f"huge-{index}", metadata), timeout=5)
+        assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    peak_kib = int(server.proc_status("VmHWM").split()[0])
+    assert peak_kib < 256 * 1024, f"peak RSS {peak_kib} KiB"
+    assert server.get_metrics("fine", trigger(cluster, "g", "t")) == 3
 
 
 def test_get_metric_spec_admits_without_kafka_io(mock_cluster, scaler):
