@@ -16,6 +16,9 @@ public struct KafkaTrigger: Hashable, Sendable {
     public var authProfile: String?
     /// `pushInterval`: how often `StreamIsActive` re-checks activity.
     public var pushInterval: Duration
+    /// The scope of the auth profile, checked against each request's namespace
+    /// (brokers and transport were checked while parsing).
+    public var profileScope: AuthProfileScope?
 
     public init(
         source: Source, scaling: ScalingParameters, kafkaVersion: KafkaVersion = .defaultVersion,
@@ -56,14 +59,20 @@ public struct KafkaTrigger: Hashable, Sendable {
         try self.init(metadata: metadata, profile: profile, ownKeys: TriggerOwnKeys(metadata: metadata))
     }
 
+    /// With a profile, its scope is checked before its credentials go anywhere:
+    /// transport rules before parsing, brokers after.
     private init(metadata: [String: String], profile: [String: String], ownKeys: TriggerOwnKeys) throws(KafkaLagError) {
+        let scope = try ownKeys.authProfile.map { name throws(KafkaLagError) in try AuthProfileScope(profile: name, keys: profile) }
+        try scope?.check(metadata: metadata, profileKeys: profile)
         var parser = KafkaMetadataParser(metadata: metadata, profile: profile)
         let parsed = try parser.parse()
+        try scope?.check(brokers: parsed.source.connection.bootstrapServers)
         self.init(
             source: parsed.source, scaling: parsed.scaling, kafkaVersion: parsed.kafkaVersion,
             configVersion: ownKeys.configVersion, triggerName: ownKeys.triggerName,
             authProfile: ownKeys.authProfile, pushInterval: ownKeys.pushInterval
         )
+        profileScope = scope
     }
 
     /// The metric name `GetMetricSpec` returns and `GetMetrics` is asked for.

@@ -174,13 +174,16 @@ public struct ExternalScalerService: RPCService {
         if case .resolved(let resolved) = interned.content, resolved.generation == generation { return resolved }
         let ref = interned.ref
         do throws(KafkaLagError) {
-            let resolved = ResolvedTrigger(generation: generation, trigger: try resolver.trigger(for: ref.scalerMetadata), ref: ref)
+            let resolved = ResolvedTrigger(generation: generation, trigger: try resolver.trigger(for: ref.scalerMetadata, namespace: ref.namespace), ref: ref)
             interner.remember(resolved, for: interned)
             return resolved
         } catch {
-            context.logger.debug("invalid trigger metadata", metadata: [
-                "namespace": "\(ref.namespace)", "scaledobject": "\(ref.name)", "error": "\(error.message)",
-            ])
+            let metadata: Logger.Metadata = ["namespace": "\(ref.namespace)", "scaledobject": "\(ref.name)", "error": "\(error.message)"]
+            if error.code == .permissionDenied {
+                context.logger.warning("auth profile scope refused a request", metadata: metadata)
+            } else {
+                context.logger.debug("invalid trigger metadata", metadata: metadata)
+            }
             throw RPCError(error, deadline: context.deadline)
         }
     }

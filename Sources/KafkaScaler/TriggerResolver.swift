@@ -49,15 +49,22 @@ public final class TriggerResolver: SourceResolver {
         return trigger
     }
 
+    /// The trigger for `metadata` used from `namespace`: the profile's scope must allow it.
+    public func trigger(for metadata: [String: String], namespace: String) throws(KafkaLagError) -> KafkaTrigger {
+        let trigger = try trigger(for: metadata)
+        try trigger.profileScope?.check(namespace: namespace)
+        return trigger
+    }
+
     /// Re-reads the auth profile `metadata` names, then resolves it afresh.
-    public func reResolve(_ metadata: [String: String]) throws(KafkaLagError) -> Source {
+    public func reResolve(_ metadata: [String: String], namespace: String) throws(KafkaLagError) -> Source {
         let name = KafkaTrigger.authProfileName(in: metadata)
         state.withLock { state in
             if let name { state.profiles[name] = nil }
             state.parsed.removeAll(keepingCapacity: true)
             generations.add(1, ordering: .releasing)
         }
-        return try trigger(for: metadata).source
+        return try trigger(for: metadata, namespace: namespace).source
     }
 
     fileprivate func profile(named name: String, generation: UInt64) throws(KafkaLagError) -> [String: String] {

@@ -20,9 +20,10 @@ public protocol OffsetReaderFactory: Sendable {
 }
 
 /// Turns raw trigger metadata into a source again after a failure or on reload,
-/// re-reading auth-profile files.
+/// re-reading auth-profile files; the entry's namespace must still be in the
+/// profile's scope.
 public protocol SourceResolver: Sendable {
-    func reResolve(_ metadata: [String: String]) throws(KafkaLagError) -> Source
+    func reResolve(_ metadata: [String: String], namespace: String) throws(KafkaLagError) -> Source
 }
 
 /// Gives a pooled reader an identity, so the pool can count reads per connection.

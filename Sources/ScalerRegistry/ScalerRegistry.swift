@@ -298,7 +298,7 @@ public final class ScalerRegistry: Sendable {
     private func apply(_ plan: RegistryStateMachine.ReResolution, at now: RegistryInstant) -> PinnedSource? {
         let source: Source
         do {
-            source = try resolver.reResolve(plan.metadata)
+            source = try resolver.reResolve(plan.metadata, namespace: plan.key.namespace)
         } catch {
             state.withLock { $0.machine.resolutionFailed(plan, message: error.message) }
             logger.error("re-resolving the source failed", metadata: ["key": "\(plan.key)", "reason": "\(plan.reason.rawValue)", "error": "\(error)"])

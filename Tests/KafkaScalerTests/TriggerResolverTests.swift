@@ -31,7 +31,7 @@ struct TriggerResolverTests {
         try writeProfile("kafka", ["username": "scaler", "password": "rotated"])
         #expect(try resolver.trigger(for: metadata).source == first.source, "no re-read before a failure or reload")
         let generation = resolver.generation
-        let reResolved = try resolver.reResolve(metadata)
+        let reResolved = try resolver.reResolve(metadata, namespace: "ns")
         #expect(reResolved.connection.security.password == "rotated")
         #expect(resolver.generation > generation, "triggers resolved before the re-read are known to be older")
         #expect(try resolver.trigger(for: metadata).source == reResolved, "later requests see the re-read profile")
@@ -45,6 +45,19 @@ struct TriggerResolverTests {
         #expect(throws: KafkaLagError(.invalidMetadata, #"auth profile "kafka" not found"#)) { try resolver.trigger(for: metadata) }
         try writeProfile("kafka", ["username": "scaler", "password": "pw"])
         #expect(try resolver.trigger(for: metadata).source.connection.security.username == "scaler")
+    }
+
+    @Test("re-resolution re-reads the scope: a namespace the profile no longer allows is refused")
+    func reResolutionChecksTheNamespace() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try writeProfile("kafka", ["username": "scaler", "password": "pw", AuthProfileScope.namespacesKey: "team-a"])
+        let resolver = TriggerResolver(directory: AuthProfileDirectory(root: root.path))
+        _ = try resolver.trigger(for: metadata, namespace: "team-a")
+        #expect(throws: KafkaLagError.self) { try resolver.trigger(for: metadata, namespace: "team-b") }
+        try writeProfile("kafka", [AuthProfileScope.namespacesKey: "team-b"])
+        let error = #expect(throws: KafkaLagError.self) { try resolver.reResolve(metadata, namespace: "team-a") }
+        #expect(error?.code == .permissionDenied)
+        #expect(try resolver.reResolve(metadata, namespace: "team-b").connection.security.username == "scaler")
     }
 
     @Test("invalid metadata carries KEDA's message")

@@ -32,7 +32,7 @@ final class FakeKafka: OffsetReaderFactory, SourceResolver {
         return Reader(kafka: self)
     }
 
-    func reResolve(_ metadata: [String: String]) throws(KafkaLagError) -> Source {
+    func reResolve(_ metadata: [String: String], namespace: String) throws(KafkaLagError) -> Source {
         let brokers = metadata["bootstrapServers"] ?? ""
         if let rotated = state.withLock({ $0.reResolved[brokers] }) { return rotated }
         return Fixtures.source(brokers)

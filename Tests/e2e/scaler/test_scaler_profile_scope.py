@@ -1,0 +1,124 @@
+"""Auth-profile scope (issue 11, attack 1): a caller naming a profile cannot send its
+credentials to a host of its choosing, downgrade its transport, or use it from another
+namespace. Each refusal is PERMISSION_DENIED before any socket opens; a local TCP
+listener stands in for the attacker's broker and records every connection."""
+
+import socket
+import threading
+import time
+
+import grpc
+import pytest
+
+from scaler_harness import trigger
+
+SECRET = "pr0d-pa55word-never-sent"
+
+
+class AttackerBroker:
+    """Accepts on 127.0.0.1 and records what each connection sends."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.listener.settimeout(0.2)
+        self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        self.received: list[bytes] = []
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.settimeout(0.5)
+            try:
+                self.received.append(conn.recv(65536))
+            except OSError:
+                pass
+            conn.close()
+
+    def close(self):
+        self.running = False
+        self.thread.join(2)
+        self.listener.close()
+
+
+@pytest.fixture
+def attacker():
+    broker = AttackerBroker()
+    yield broker
+    broker.close()
+
+
+@pytest.fixture
+def profiles(tmp_path, mock_cluster):
+    cluster = mock_cluster(brokers=1, topics={"t": 1})
+    cluster.set_lags("g", "t", [6])
+
+    def profile(name: str, **files: str):
+        directory = tmp_path / name
+        directory.mkdir()
+        for key, value in files.items():
+            (directory / key).write_text(value)
+
+    profile("kafka-prod", username="svc", password=SECRET, sasl="plaintext", allowedBrokers=cluster.bootstrap)
+    profile("tls-prod", username="svc", password=SECRET, sasl="scram_sha512", tls="enable", allowedBrokers="127.0.0.1")
+    profile("scoped", allowedBrokers="127.0.0.1", allowedNamespaces="team-a, team-b*")
+    return tmp_path, cluster
+
+
+def denied(server, stubs, namespace: str, metadata: dict[str, str], *rules: str) -> None:
+    ref = server.ref("victim", metadata, namespace)
+    for call in (lambda: server.stub.GetMetricSpec(ref, timeout=5),
+                 lambda: server.stub.GetMetrics(stubs.pb.GetMetricsRequest(scaledObjectRef=ref, metricName="kafka-t"), timeout=5),
+                 lambda: server.stub.IsActive(ref, timeout=5)):
+        with pytest.raises(grpc.RpcError) as failure:
+            call()
+        assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED, failure.value
+        for rule in rules:
+            assert rule in failure.value.details(), failure.value.details()
+        assert SECRET not in failure.value.details()
+
+
+def test_profile_credentials_never_reach_a_broker_outside_allowed_brokers(profiles, attacker, scaler, stubs):
+    root, cluster = profiles
+    server = scaler("--auth-profiles", str(root))
+    stolen = trigger(attacker.address, "g", "t", authProfile="kafka-prod", tls="disable", sasl="plaintext")
+    denied(server, stubs, "e2e", stolen, 'auth profile "kafka-prod"', "allowedBrokers", attacker.address)
+    # A list that hides the attacker among allowed brokers is refused too.
+    mixed = trigger(f"{cluster.bootstrap},{attacker.address}", "g", "t", authProfile="kafka-prod")
+    denied(server, stubs, "e2e", mixed, "allowedBrokers")
+    time.sleep(1)
+    assert attacker.connections == 0 and attacker.received == []
+    assert server.registry()["entries"] == []
+    assert SECRET not in "".join(server.log_lines)
+    assert any("auth profile scope refused a request" in line for line in server.log_lines)
+
+
+def test_metadata_cannot_downgrade_the_profiles_transport(profiles, attacker, scaler, stubs):
+    root, _ = profiles
+    server = scaler("--auth-profiles", str(root))
+    base = trigger(attacker.address, "g", "t", authProfile="tls-prod")
+    denied(server, stubs, "e2e", {**base, "tls": "disable"}, 'auth profile "tls-prod"', 'sets tls "enable"')
+    denied(server, stubs, "e2e", {**base, "sasl": "plaintext"}, 'sets sasl "scram_sha512"')
+    denied(server, stubs, "e2e", {**base, "ca": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"}, "own ca")
+    denied(server, stubs, "e2e", {**base, "unsafeSsl": "t"}, "unsafeSsl")
+    time.sleep(1)
+    assert attacker.connections == 0
+
+
+def test_profile_is_usable_only_from_its_namespaces(profiles, scaler, stubs):
+    root, cluster = profiles
+    server = scaler("--auth-profiles", str(root))
+    metadata = trigger(cluster, "g", "t", authProfile="scoped")
+    assert server.get_metrics("ok", metadata, namespace="team-a") == 6
+    assert server.get_metrics("ok", metadata, namespace="team-b-payments") == 6
+    denied(server, stubs, "team-c", metadata, 'auth profile "scoped"', 'namespace "team-c"', "allowedNamespaces")
+    assert sorted(entry["namespace"] for entry in server.registry()["entries"]) == ["team-a", "team-b-payments"]
