@@ -15,7 +15,7 @@ public struct HealthService: RPCService {
 
     public var methods: [RPCMethod] {
         let registry = self.registry
-        return [
+        let methods: [RPCMethod] = [
             .unary("Check", request: Self.requestCodec, response: Self.responseCodec) { service, _ in
                 guard let status = registry.status(of: service) else {
                     return .failure(RPCError(code: .notFound, message: ""))
@@ -31,6 +31,7 @@ public struct HealthService: RPCService {
                 }
             },
         ]
+        return methods.map { $0.limitingRequests(to: RPCMethod.smallRequestLength) }
     }
 
     /// `HealthCheckRequest` ↔ its `service` field (public: the CLI's `health` command sends it).

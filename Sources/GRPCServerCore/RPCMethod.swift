@@ -23,6 +23,23 @@ public struct RPCMethod: Sendable {
 
     package let handler: Handler
 
+    /// The largest request message this method accepts, below the server's own limit;
+    /// `nil` for the server's limit. A larger message ends the call RESOURCE_EXHAUSTED
+    /// before it is buffered.
+    public private(set) var maximumRequestLength: Int?
+
+    /// The limit for services whose requests are small (health checks, KEDA's
+    /// ExternalScaler, whose refs are well under 4 KiB): 64 KiB.
+    public static let smallRequestLength = 64 * 1024
+
+    /// This method, refusing request messages larger than `bytes`: methods whose requests
+    /// are small cap what one call can make the server buffer and decode.
+    public func limitingRequests(to bytes: Int) -> RPCMethod {
+        var copy = self
+        copy.maximumRequestLength = bytes
+        return copy
+    }
+
     /// A unary method. The handler runs on the connection's event loop: answer synchronously
     /// when you can, return `.async` for work that waits.
     public static func unary<Request, Response>(

@@ -86,6 +86,9 @@ public struct ServerCallStateMachine: Sendable {
             return finishAction(error)
         case .success(let head):
             self.head = head
+            if let limit = head.route.method.maximumRequestLength, limit < maximumMessageLength {
+                request = .body(MessageDeframer(maximumMessageLength: limit), message: nil)
+            }
             if let timeout = head.timeout, timeout <= .zero {
                 return finishAction(RPCError(code: .deadlineExceeded, message: "deadline exceeded"))
             }

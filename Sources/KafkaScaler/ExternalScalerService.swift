@@ -25,7 +25,7 @@ public struct ExternalScalerService: RPCService {
     public var serviceName: String { "externalscaler.ExternalScaler" }
 
     public var methods: [RPCMethod] {
-        [
+        let methods: [RPCMethod] = [
             .unary("IsActive", request: interner.scaledObjectRefCodec, response: ExternalScalerCodecs.isActiveResponse) {
                 ref, context in evaluate(ref, context) { $0.isActive }
             },
@@ -49,6 +49,7 @@ public struct ExternalScalerService: RPCService {
                 "StreamMetricSpec", request: interner.scaledObjectRefCodec, response: ExternalScalerCodecs.getMetricSpecResponse
             ) { ref, context, writer in try await streamMetricSpec(ref, context, writer) },
         ]
+        return methods.map { $0.limitingRequests(to: RPCMethod.smallRequestLength) }
     }
 
     // MARK: Unary calls

@@ -13,7 +13,7 @@ extension ScaledObjectRefInterner {
         .protobufC(
             "externalscaler.ScaledObjectRef",
             unpack: externalscaler__scaled_object_ref__unpack, free: externalscaler__scaled_object_ref__free_unpacked,
-            read: { self.intern($0) },
+            read: { message throws(RPCError) in try self.intern(message) },
             encode: { ExternalScalerCodecs.scaledObjectRef.encode($0.ref) }
         )
     }
@@ -23,10 +23,10 @@ extension ScaledObjectRefInterner {
         .protobufC(
             "externalscaler.GetMetricsRequest",
             unpack: externalscaler__get_metrics_request__unpack, free: externalscaler__get_metrics_request__free_unpacked,
-            read: { request in
-                InternedGetMetricsRequest(
-                    ref: request.pointee.scaledobjectref.map { self.intern(UnsafePointer($0)) }
-                        ?? Interned(uninterned: ScaledObjectRef(name: "", namespace: "", scalerMetadata: [:])),
+            read: { request throws(RPCError) in
+                let ref = try request.pointee.scaledobjectref.map { ref throws(RPCError) in try self.intern(UnsafePointer(ref)) }
+                return InternedGetMetricsRequest(
+                    ref: ref ?? Interned(uninterned: ScaledObjectRef(name: "", namespace: "", scalerMetadata: [:])),
                     metricName: ProtobufC.string(request.pointee.metricname)
                 )
             },

@@ -86,10 +86,12 @@ final class ScaledObjectRefInterner: Sendable {
     }
 
     let limits: Limits
+    let metadataLimits: ScalerMetadataLimits
     private let state = Mutex(State())
 
-    init(limits: Limits) {
+    init(limits: Limits, metadataLimits: ScalerMetadataLimits = .defaults) {
         self.limits = limits
+        self.metadataLimits = metadataLimits
     }
 
     /// Interned records, for tests.
@@ -97,14 +99,19 @@ final class ScaledObjectRefInterner: Sendable {
         state.withLock { $0.records.count }
     }
 
-    /// The ref `message` holds, or what was remembered for an identical one.
-    func intern(_ message: UnsafePointer<Externalscaler__ScaledObjectRef>) -> Interned {
+    /// The ref `message` holds, or what was remembered for an identical one. A map
+    /// outside `metadataLimits` is refused before anything is built from it.
+    func intern(_ message: UnsafePointer<Externalscaler__ScaledObjectRef>) throws(RPCError) -> Interned {
         let count = message.pointee.n_scalermetadata
-        return withUnsafeTemporaryAllocation(of: MetadataEntry.self, capacity: count) { scratch in
+        try metadataLimits.check(entryCount: count)
+        return try withUnsafeTemporaryAllocation(of: MetadataEntry.self, capacity: count) { scratch throws(RPCError) in
             var filled = 0
+            defer { scratch.baseAddress?.deinitialize(count: filled) }
             for index in 0..<count {
                 guard let entry = message.pointee.scalermetadata[index] else { continue }
-                scratch.initializeElement(at: filled, to: MetadataEntry(key: CField(entry.pointee.key), value: CField(entry.pointee.value)))
+                let element = MetadataEntry(key: CField(entry.pointee.key), value: CField(entry.pointee.value))
+                try metadataLimits.check(keyBytes: element.key.bytes.count, valueBytes: element.value.bytes.count)
+                scratch.initializeElement(at: filled, to: element)
                 filled += 1
             }
             var entries = UnsafeMutableBufferPointer(rebasing: scratch[..<filled])

@@ -125,6 +125,20 @@ struct ServerCallStateMachineTests {
         #expect(finishCode(machine.receiveEndOfStream())?.0 == .internal)
     }
 
+    @Test("A method's own request limit applies below the server's, with grpc-go's message")
+    func methodLimit() {
+        var (small, _) = started("/test.Echo/Small")
+        guard case .finish(let refused) = data(&small, [0, 0, 0, 0, 17] + [UInt8](repeating: 1, count: 17)) else {
+            Issue.record("17 bytes accepted")
+            return
+        }
+        #expect(refused.error == RPCError(code: .resourceExhausted, message: "received message larger than max (17 vs. 16)"))
+        var (fits, _) = started("/test.Echo/Small")
+        guard case .none = data(&fits, [0, 0, 0, 0, 16] + [UInt8](repeating: 1, count: 16)) else { Issue.record("16 bytes refused"); return }
+        var (unlimited, _) = started("/test.Echo/Unary")
+        guard case .none = data(&unlimited, [0, 0, 0, 0, 17] + [UInt8](repeating: 1, count: 17)) else { Issue.record("other methods limited"); return }
+    }
+
     @Test("An oversized message is RESOURCE_EXHAUSTED before the client finishes sending")
     func oversized() {
         var (machine, _) = started("/test.Echo/Unary")

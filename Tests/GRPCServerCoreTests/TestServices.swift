@@ -13,6 +13,8 @@ struct EchoService: RPCService {
                 writer.send(request)
             },
             .bidirectional("Bidi", request: rawCodec, response: rawCodec) { request, _ in [request] },
+            RPCMethod.unary("Small", request: rawCodec, response: rawCodec) { request, _ in .response(request) }
+                .limitingRequests(to: 16),
         ]
     }
 }

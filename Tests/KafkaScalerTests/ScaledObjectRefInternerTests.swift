@@ -1,3 +1,4 @@
+import CKedaProto
 import GRPCServerCore
 import KafkaLag
 import Testing
@@ -139,5 +140,67 @@ struct ScaledObjectRefInternerTests {
         #expect(twoRecords.count == 2)
         try resolveIn(twoRecords, refBytes(name: "so-2", metadata))
         #expect(twoRecords.count == 1, "past the estimated memory the table starts over")
+    }
+}
+
+@Suite("ScaledObjectRef limits: hostile maps are refused while decoding")
+struct ScaledObjectRefLimitTests {
+    let interner = ScaledObjectRefInterner(limits: .defaults)
+
+    /// The decode's error, or nil when it decoded.
+    func refusal(_ bytes: [UInt8]) -> RPCError? {
+        bytes.withUnsafeBytes { bytes in
+            do throws(RPCError) {
+                _ = try interner.scaledObjectRefCodec.decode(bytes)
+                return nil
+            } catch {
+                return error
+            }
+        }
+    }
+
+    @Test("more than 256 entries, a key over 256 bytes or a value over 32 KiB is INVALID_ARGUMENT", arguments: [
+        (refBytes((0..<257).map { ("k\($0)", "") }), "scalerMetadata has 257 entries; at most 256 are accepted"),
+        (refBytes([(String(repeating: "k", count: 257), "v")]), "a scalerMetadata key is 257 bytes; keys are at most 256 bytes"),
+        (refBytes([("ca", String(repeating: "v", count: 32 * 1024 + 1))]), "a scalerMetadata value is 32769 bytes; values are at most 32768 bytes"),
+        (refBytes([(String(repeating: "k", count: 256), String(repeating: "v", count: 32 * 1024))] + (0..<255).map { ("k\($0)", "") }), nil),
+    ])
+    func limits(bytes: [UInt8], message: String?) {
+        #expect(refusal(bytes) == message.map { RPCError(code: .invalidArgument, message: $0) })
+        #expect(interner.count == 0)
+    }
+
+    @Test("the same limits hold inside GetMetricsRequest")
+    func insideGetMetrics() {
+        let ref = refBytes((0..<300).map { ("k\($0)", "") })
+        var request: [UInt8] = [1 << 3 | 2]
+        var length = ref.count
+        while length >= 0x80 { request.append(UInt8(length & 0x7f) | 0x80); length >>= 7 }
+        request += [UInt8(length)] + ref
+        let error = #expect(throws: RPCError.self) {
+            try request.withUnsafeBytes { try interner.getMetricsRequestCodec.decode($0) }
+        }
+        #expect(error?.code == .invalidArgument)
+    }
+
+    @Test("a message that needs more heap than the unpack budget is RESOURCE_EXHAUSTED, and the next one decodes")
+    func unpackBudget() throws {
+        let many = refBytes((0..<1000).map { ("k\($0)", "v") })
+        let error = #expect(throws: RPCError.self) {
+            try many.withUnsafeBytes { bytes in
+                try ProtobufC.withUnpacked(
+                    bytes, messageName: "externalscaler.ScaledObjectRef", memoryBudget: 4096,
+                    unpack: externalscaler__scaled_object_ref__unpack, free: externalscaler__scaled_object_ref__free_unpacked
+                ) { _ in }
+            }
+        }
+        #expect(error == RPCError(code: .resourceExhausted, message: "externalscaler.ScaledObjectRef needs more than 4096 bytes to decode"))
+        let count = try many.withUnsafeBytes { bytes in
+            try ProtobufC.withUnpacked(
+                bytes, messageName: "externalscaler.ScaledObjectRef",
+                unpack: externalscaler__scaled_object_ref__unpack, free: externalscaler__scaled_object_ref__free_unpacked
+            ) { $0.pointee.n_scalermetadata }
+        }
+        #expect(count == 1000)
     }
 }

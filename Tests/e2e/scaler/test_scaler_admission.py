@@ -178,3 +178,39 @@ def test_metadata_order_does_not_matter_and_repeated_keys_follow_protobuf(mock_c
     response = get_metrics(_get_metrics_bytes("repeated", repeated[::-1], "kafka-payments"), timeout=10)
     assert [v.metricValue for v in response.metricValues] == [3], "served from the pin"
     assert server.entry("repeated")["pending"]["topic"] == "orders", "reversed, the last topic is orders: pending at the same version"
+
+
+def test_amplifying_requests_are_refused_while_others_are_served(mock_cluster, scaler, stubs):
+    """Issue 13: a 4 MiB ScaledObjectRef of ~2 million empty metadata entries once made
+    protobuf-c, the interner and the metadata map allocate hundreds of MB. ExternalScaler
+    and Health accept 64 KiB requests (RESOURCE_EXHAUSTED past it, as grpc-go says), and a
+    map of more than 256 entries is INVALID_ARGUMENT, both before anything is built."""
+    cluster = mock_cluster(brokers=1, topics={"t": 1})
+    cluster.set_lags("g", "t", [4])
+    server = scaler()
+    get_metrics = server.channel.unary_unary(
+        "/externalscaler.ExternalScaler/GetMetrics", request_serializer=lambda raw: raw,
+        response_deserializer=stubs.pb.GetMetricsResponse.FromString)
+    empty_entry = length_delimited(3, b"")
+    flood = length_delimited(1, length_delimited(1, b"so") + empty_entry * 2_000_000)
+    for _ in range(5):
+        with pytest.raises(grpc.RpcError) as failure:
+            get_metrics(flood, timeout=10)
+        assert failure.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, failure.value
+        assert "received message larger than max" in failure.value.details()
+    within_size = length_delimited(1, length_delimited(1, b"so") + empty_entry * 30_000)
+    with pytest.raises(grpc.RpcError) as failure:
+        get_metrics(within_size, timeout=10)
+    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert failure.value.details() == "scalerMetadata has 30000 entries; at most 256 are accepted"
+
+    check = server.channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=lambda raw: raw,
+                                       response_deserializer=lambda raw: raw)
+    with pytest.raises(grpc.RpcError) as failure:
+        check(length_delimited(1, b"x" * 100_000), timeout=10)
+    assert failure.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+    peak_kib = int(server.proc_status("VmHWM").split()[0])
+    assert peak_kib < 256 * 1024, f"peak RSS {peak_kib} KiB"
+    assert server.get_metrics("fine", trigger(cluster, "g", "t")) == 4
+    assert server.registry()["entries"][0]["name"] == "fine"
