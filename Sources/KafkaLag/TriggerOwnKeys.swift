@@ -9,6 +9,9 @@ struct TriggerOwnKeys: Hashable, Sendable {
     /// One day: longer intervals are surely typos, and bounding the value keeps
     /// clock arithmetic on it far from overflow.
     static let maximumPushInterval: Int64 = 86_400
+    /// A billion versions: room for a bump per second for 30 years, while a caller can
+    /// no longer push an entry to the end of the range where no real bump could follow.
+    static let maximumConfigVersion: Int64 = 1_000_000_000
 
     /// A key's value as every key is read: trimmed, blank meaning absent.
     static func value(_ key: String, in metadata: [String: String]) -> String? {
@@ -19,8 +22,11 @@ struct TriggerOwnKeys: Hashable, Sendable {
         func value(_ key: String) -> String? { Self.value(key, in: metadata) }
         configVersion = 0
         if let text = value("configVersion") {
-            guard case .success(let parsed) = GoJSONInteger.parse(text), parsed >= 0 else {
-                throw KafkaLagError(.invalidMetadata, "invalid \"configVersion\" value \(GoSyntax.quote(text)): must be a non-negative integer")
+            guard case .success(let parsed) = GoJSONInteger.parse(text), (0...Self.maximumConfigVersion).contains(parsed) else {
+                throw KafkaLagError(
+                    .invalidMetadata,
+                    "invalid \"configVersion\" value \(GoSyntax.quote(text)): must be an integer from 0 to \(Self.maximumConfigVersion)"
+                )
             }
             configVersion = UInt64(parsed)
         }

@@ -428,6 +428,10 @@ public final class ScalerRegistry: Sendable {
 
     // MARK: Logging
 
+    /// Real bumps go up by one or a few; a larger jump is logged at warning, since a
+    /// caller that can reach the port could use it to take a pin over.
+    static let suspiciousVersionJump: UInt64 = 1000
+
     private func announce(_ event: RegistryEvent) {
         switch event {
         case .created(let key, let version, let source):
@@ -447,10 +451,14 @@ public final class ScalerRegistry: Sendable {
             ])
         case .swapped(let key, let from, let to, let reason):
             metrics.swapped(reason)
-            logger.notice("registry entry swapped", metadata: [
+            let metadata: Logger.Metadata = [
                 "key": "\(key)", "reason": "\(reason.rawValue)", "from_version": "\(from.version)", "to_version": "\(to.version)",
                 "from_fingerprint": "\(from.source.fingerprint)", "to_fingerprint": "\(to.source.fingerprint)",
-            ])
+            ]
+            logger.notice("registry entry swapped", metadata: metadata)
+            if to.version > from.version + Self.suspiciousVersionJump {
+                logger.warning("configVersion jumped by more than \(Self.suspiciousVersionJump): check who bumped it", metadata: metadata)
+            }
         }
     }
 

@@ -172,3 +172,23 @@ def test_persistent_lag_state_advances_once_per_observation_and_drops_on_swap(mo
     assert server.get_metrics(NAME, metadata(0)) == 3  # partition 0 moved (6-3); partition 1 still persistent
     assert server.get_metrics(NAME, metadata(1)) == 10  # the swap dropped the state: 3 + 7
     assert server.metric("kafka_scaler_registry_swaps_total", reason="version") == 1
+
+
+def test_version_takeover_is_bounded_and_loud(clusters, scaler):
+    """Issue 11, attack 3 (the part metadata can close): a caller bumping another trigger's
+    configVersion to Int64.max is refused; a jump of more than 1,000 still swaps (KEDA's
+    own requests may do that) but is logged at warning."""
+    a, b, a_metric, b_metric = clusters
+    server = scaler("--lag-cache-ttl", "0")
+    assert server.get_metrics(NAME, source(a, 0)) == a_metric
+    for huge in ("9223372036854775807", "1000000001"):
+        with pytest.raises(grpc.RpcError) as failure:
+            server.get_metrics(NAME, {**source(b, 0), "configVersion": huge})
+        assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "must be an integer from 0 to 1000000000" in failure.value.details()
+    assert server.entry(NAME)["pinned"]["version"] == 0
+    assert server.get_metrics(NAME, source(b, 5000)) == b_metric
+    warnings = [line for line in server.log_lines if "configVersion jumped by more than 1000" in line]
+    assert len(warnings) == 1 and '"to_version":"5000"' in warnings[0], warnings
+    assert server.get_metrics(NAME, source(a, 5001)) == a_metric
+    assert len([line for line in server.log_lines if "configVersion jumped" in line]) == 1
