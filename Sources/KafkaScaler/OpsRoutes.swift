@@ -62,7 +62,7 @@ struct OpsRoutes: Sendable {
     let registry: ScalerRegistry
     let health: HealthStatusRegistry
     let metrics: @Sendable () -> [UInt8]
-    let adminTokenFile: String?
+    let access: OpsAccess
     let logger: Logger
 
     func respond(to request: OpsRequest) -> OpsResponse {
@@ -74,6 +74,7 @@ struct OpsRoutes: Sendable {
         case (.GET, "/readyz"):
             return health.status(of: "") == .serving ? .text(.ok, "ready") : .text(.serviceUnavailable, "shutting down")
         case (.GET, "/registry"):
+            guard access.openRegistry || authorized(request) else { return denied("GET /registry") }
             return .json(registry.status())
         case (.POST, "/registry/reload"):
             return reload(request)
@@ -86,9 +87,7 @@ struct OpsRoutes: Sendable {
 
     /// Reloads one entry (`namespace` and `name`, optional `triggerName`) or all.
     private func reload(_ request: OpsRequest) -> OpsResponse {
-        guard authorized(request) else {
-            return .text(.forbidden, "reload is accepted from loopback, or with Authorization: Bearer <token of --admin-token-file>")
-        }
+        guard authorized(request) else { return denied("POST /registry/reload") }
         let namespace = request.query["namespace"], name = request.query["name"]
         let key: RegistryKey?
         switch (namespace, name) {
@@ -107,9 +106,14 @@ struct OpsRoutes: Sendable {
         return .json(["reloaded": reloaded])
     }
 
+    private func denied(_ what: String) -> OpsResponse {
+        let loopback = access.trustLoopback ? "from loopback, or " : ""
+        return .text(.forbidden, "\(what) is accepted \(loopback)with Authorization: Bearer <token of --admin-token-file>")
+    }
+
     private func authorized(_ request: OpsRequest) -> Bool {
-        if request.fromLoopback { return true }
-        guard let adminTokenFile, let header = request.authorization, header.hasPrefix("Bearer "),
+        if access.trustLoopback, request.fromLoopback { return true }
+        guard let adminTokenFile = access.adminTokenFile, let header = request.authorization, header.hasPrefix("Bearer "),
               let token = try? String(contentsOfFile: adminTokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
               !token.isEmpty
         else { return false }

@@ -15,17 +15,17 @@ public struct OpsServer: Service {
         public var host: String
         /// 0 picks a free port.
         public var port: Int
-        /// A file holding the bearer token that lets non-loopback clients reload.
-        public var adminTokenFile: String?
+        /// Who may read `/registry` and reload.
+        public var access: OpsAccess
 
-        public init(host: String, port: Int, adminTokenFile: String?) {
+        public init(host: String, port: Int, access: OpsAccess) {
             self.host = host
             self.port = port
-            self.adminTokenFile = adminTokenFile
+            self.access = access
         }
 
-        /// `0.0.0.0:8080`, reloads from loopback only.
-        public static var defaults: Self { Self(host: "0.0.0.0", port: 8080, adminTokenFile: nil) }
+        /// `0.0.0.0:8080`, registry and reload closed (``OpsAccess/defaults``).
+        public static var defaults: Self { Self(host: "0.0.0.0", port: 8080, access: .defaults) }
     }
 
     private let configuration: Configuration
@@ -35,7 +35,7 @@ public struct OpsServer: Service {
     public init(configuration: Configuration, registry: ScalerRegistry, health: HealthStatusRegistry,
                 metrics: @escaping @Sendable () -> [UInt8], logger: Logger) {
         self.configuration = configuration
-        self.routes = OpsRoutes(registry: registry, health: health, metrics: metrics, adminTokenFile: configuration.adminTokenFile, logger: logger)
+        self.routes = OpsRoutes(registry: registry, health: health, metrics: metrics, access: configuration.access, logger: logger)
         self.logger = logger
     }
 

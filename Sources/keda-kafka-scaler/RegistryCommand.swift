@@ -19,13 +19,18 @@ struct RegistryCommand: AsyncParsableCommand {
         @Option(help: "Seconds the request may take")
         var timeout: Double = 5
 
+        @Option(help: "A file holding the operators' bearer token (the scaler's --admin-token-file)")
+        var tokenFile: String?
+
         func validate() throws {
             try CommandTimeout.validate(timeout)
         }
 
-        /// Sends the request; exits 2 when the ops port cannot be reached, 3 on a non-2xx answer.
-        func send(_ method: HTTPMethod, _ path: String, authorization: String? = nil) async throws -> OpsHTTPClient.Response {
+        /// Sends the request with the token, if any; exits 2 when the ops port cannot be
+        /// reached, 3 on a non-2xx answer.
+        func send(_ method: HTTPMethod, _ path: String) async throws -> OpsHTTPClient.Response {
             let address = try opsAddress ?? HostAndPort.loopback(portVariable: "KKS_OPS_PORT", default: 8080)
+            let authorization = try tokenFile.map { "Bearer \(try Self.token(from: $0))" }
             let response: OpsHTTPClient.Response
             do {
                 response = try await OpsHTTPClient.send(
@@ -40,10 +45,24 @@ struct RegistryCommand: AsyncParsableCommand {
             }
             return response
         }
+
+        private static func token(from path: String) throws -> String {
+            let token: String
+            do {
+                token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw failure("cannot read --token-file \(path): \(error.localizedDescription)")
+            }
+            guard !token.isEmpty else { throw failure("--token-file \(path) is empty") }
+            return token
+        }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show every registry entry and pooled connection (GET /registry).")
+        static let configuration = CommandConfiguration(
+            abstract: "Show every registry entry and pooled connection (GET /registry).",
+            discussion: "Needs the token of the scaler's --admin-token-file (--token-file), loopback with --ops-trust-loopback true, or --ops-open-registry true."
+        )
 
         @OptionGroup var ops: OpsOptions
 
@@ -69,7 +88,7 @@ struct RegistryCommand: AsyncParsableCommand {
     struct Reload: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Adopt the newest source of one entry, or of all (POST /registry/reload).",
-            discussion: "Accepted from loopback, or with the token of the scaler's --admin-token-file."
+            discussion: "Needs the token of the scaler's --admin-token-file (--token-file), or loopback with --ops-trust-loopback true."
         )
 
         @OptionGroup var ops: OpsOptions
@@ -82,9 +101,6 @@ struct RegistryCommand: AsyncParsableCommand {
 
         @Option(help: "The entry's triggerName (default: empty)")
         var triggerName: String?
-
-        @Option(help: "A file holding the admin bearer token")
-        var tokenFile: String?
 
         func validate() throws {
             guard (namespace == nil) == (name == nil) else { throw ValidationError("give both --namespace and --name, or neither to reload every entry") }
@@ -99,19 +115,8 @@ struct RegistryCommand: AsyncParsableCommand {
                     + (triggerName.map { [URLQueryItem(name: "triggerName", value: $0)] } ?? [])
                 path += "?" + (components.percentEncodedQuery ?? "")
             }
-            let response = try await ops.send(.POST, path, authorization: try tokenFile.map { "Bearer \(try Self.token(from: $0))" })
+            let response = try await ops.send(.POST, path)
             print(response.text.trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-
-        private static func token(from path: String) throws -> String {
-            let token: String
-            do {
-                token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            } catch {
-                throw failure("cannot read --token-file \(path): \(error.localizedDescription)")
-            }
-            guard !token.isEmpty else { throw failure("--token-file \(path) is empty") }
-            return token
         }
     }
 }

@@ -13,6 +13,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to bind, gRPC and ops port (env: KKS_HOST) (default: 0.0.0.0)")
     var host: String?
 
+    @Option(help: "Address of the ops port alone, e.g. 127.0.0.1 or a pod IP (env: KKS_OPS_HOST) (default: --host)")
+    var opsHost: String?
+
     @Option(help: "gRPC port; 0 picks a free one (env: KKS_PORT) (default: 6000)")
     var port: Int?
 
@@ -37,8 +40,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "text or json (env: KKS_LOG_FORMAT) (default: text)")
     var logFormat: LogFormat?
 
-    @Option(help: "File holding the bearer token that allows POST /registry/reload from non-loopback clients (env: KKS_ADMIN_TOKEN_FILE) (default: none)")
+    @Option(help: "File holding the operators' bearer token for GET /registry and POST /registry/reload (env: KKS_ADMIN_TOKEN_FILE) (default: none)")
     var adminTokenFile: String?
+
+    @Option(help: "true: loopback peers may read /registry and reload without the token; never behind a service-mesh sidecar (env: KKS_OPS_TRUST_LOOPBACK) (default: false)")
+    var opsTrustLoopback: Bool?
+
+    @Option(help: "true: GET /registry (every tenant's brokers, groups, topics, errors) is open to anyone who reaches the ops port (env: KKS_OPS_OPEN_REGISTRY) (default: false)")
+    var opsOpenRegistry: Bool?
 
     @Option(help: """
         PEM certificate chain (leaf first); with --tls-key the gRPC port serves TLS 1.2+ with ALPN h2 instead of h2c, \
@@ -57,6 +66,7 @@ struct Serve: AsyncParsableCommand {
     private struct Resolved {
         var host: String
         var port: Int
+        var opsHost: String
         var opsPort: Int
         var authProfiles: String?
         var lagCacheTTL: Duration
@@ -64,7 +74,7 @@ struct Serve: AsyncParsableCommand {
         var shutdownGrace: Duration
         var logLevel: Logger.Level
         var logFormat: LogFormat
-        var adminTokenFile: String?
+        var opsAccess: OpsAccess
         var tls: TLSFiles?
     }
 
@@ -91,9 +101,14 @@ struct Serve: AsyncParsableCommand {
         let tlsFiles = try Self.tlsSetup { () throws(TLSSetupError) in
             try TLSFiles.validated(certificateChain: certificate, privateKey: key, clientCA: clientCA)
         }
+        func boolean(_ flag: Bool?, _ variable: String) throws -> Bool {
+            try EnvironmentOption.resolve(flag, variable: variable, default: false) { Bool($0) }
+        }
+        let host = try EnvironmentOption.resolve(host, variable: "KKS_HOST", default: "0.0.0.0") { $0 }
         return Resolved(
-            host: try EnvironmentOption.resolve(host, variable: "KKS_HOST", default: "0.0.0.0") { $0 },
+            host: host,
             port: try portValue(port, "KKS_PORT", 6000),
+            opsHost: try EnvironmentOption.resolve(opsHost, variable: "KKS_OPS_HOST", default: host) { $0 },
             opsPort: try portValue(opsPort, "KKS_OPS_PORT", 8080),
             authProfiles: try path(authProfiles, "KKS_AUTH_PROFILES"),
             lagCacheTTL: try seconds(lagCacheTtl, "KKS_LAG_CACHE_TTL", 2),
@@ -101,7 +116,11 @@ struct Serve: AsyncParsableCommand {
             shutdownGrace: try seconds(shutdownGrace, "KKS_SHUTDOWN_GRACE", 20),
             logLevel: try EnvironmentOption.resolve(logLevel, variable: "KKS_LOG_LEVEL", default: .info) { Logger.Level(rawValue: $0) },
             logFormat: try EnvironmentOption.resolve(logFormat, variable: "KKS_LOG_FORMAT", default: .text) { LogFormat(rawValue: $0) },
-            adminTokenFile: try path(adminTokenFile, "KKS_ADMIN_TOKEN_FILE"),
+            opsAccess: OpsAccess(
+                adminTokenFile: try path(adminTokenFile, "KKS_ADMIN_TOKEN_FILE"),
+                trustLoopback: try boolean(opsTrustLoopback, "KKS_OPS_TRUST_LOOPBACK"),
+                openRegistry: try boolean(opsOpenRegistry, "KKS_OPS_OPEN_REGISTRY")
+            ),
             tls: tlsFiles
         )
     }
@@ -144,7 +163,7 @@ struct Serve: AsyncParsableCommand {
         let scaler = try ScalerAssembly(
             grpc: GRPCServerConfiguration(host: options.host, port: options.port, shutdownGrace: options.shutdownGrace),
             tls: tls, registry: registry, kafka: kafka, authProfiles: options.authProfiles,
-            ops: options.opsPort == 0 ? nil : OpsServer.Configuration(host: options.host, port: options.opsPort, adminTokenFile: options.adminTokenFile),
+            ops: options.opsPort == 0 ? nil : OpsServer.Configuration(host: options.opsHost, port: options.opsPort, access: options.opsAccess),
             metrics: metrics
         )
         var configuration = ServiceGroupConfiguration(services: scaler.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -19,10 +19,10 @@ struct OpsRoutesTests {
     let health = HealthStatusRegistry()
     let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("kks-token-\(UUID().uuidString)").path
 
-    func makeRoutes() -> (OpsRoutes, ScalerRegistry) {
+    func makeRoutes(trustLoopback: Bool = true, openRegistry: Bool = false) -> (OpsRoutes, ScalerRegistry) {
         let resolver = TriggerResolver(directory: AuthProfileDirectory(root: nil))
         let registry = ScalerRegistry(configuration: .defaults, readers: NoKafka(), resolver: resolver, clock: SystemRegistryClock(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let routes = OpsRoutes(registry: registry, health: health, metrics: { Array("kafka_scaler_up 1\n".utf8) }, adminTokenFile: tokenFile,
+        let routes = OpsRoutes(registry: registry, health: health, metrics: { Array("kafka_scaler_up 1\n".utf8) }, access: OpsAccess(adminTokenFile: tokenFile, trustLoopback: trustLoopback, openRegistry: openRegistry),
                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         return (routes, registry)
     }
@@ -52,6 +52,29 @@ struct OpsRoutesTests {
         #expect(routes.respond(to: OpsRequest(method: .GET, path: "/registry/reload", fromLoopback: true)).status == .methodNotAllowed)
     }
 
+    @Test("the registry and reload need an operator: loopback counts only when trusted; --ops-open-registry opens the listing, not reload")
+    func registryAccess() throws {
+        defer { try? FileManager.default.removeItem(atPath: tokenFile) }
+        try "s3cret-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        func status(_ routes: OpsRoutes, _ method: HTTPMethod, _ path: String, _ authorization: String? = nil, loopback: Bool = true) -> HTTPResponseStatus {
+            routes.respond(to: OpsRequest(method: method, path: path, authorization: authorization, fromLoopback: loopback)).status
+        }
+        let (strict, _) = makeRoutes(trustLoopback: false)
+        #expect(status(strict, .GET, "/registry") == .forbidden)
+        #expect(status(strict, .POST, "/registry/reload") == .forbidden)
+        #expect(status(strict, .GET, "/registry", "Bearer s3cret-token") == .ok)
+        #expect(status(strict, .POST, "/registry/reload", "Bearer s3cret-token", loopback: false) == .ok)
+        #expect(status(strict, .GET, "/metrics", loopback: false) == .ok)
+        let denial = strict.respond(to: OpsRequest(method: .GET, path: "/registry", fromLoopback: true))
+        #expect(String(decoding: denial.body, as: UTF8.self) == "GET /registry is accepted with Authorization: Bearer <token of --admin-token-file>\n")
+        let (open, _) = makeRoutes(trustLoopback: false, openRegistry: true)
+        #expect(status(open, .GET, "/registry", loopback: false) == .ok)
+        #expect(status(open, .POST, "/registry/reload", loopback: false) == .forbidden)
+        let (trusting, _) = makeRoutes(trustLoopback: true)
+        #expect(status(trusting, .GET, "/registry") == .ok)
+        #expect(status(trusting, .GET, "/registry", loopback: false) == .forbidden)
+    }
+
     @Test("reload of one entry: 404 for an unknown one, half a key is 400")
     func reloadOne() throws {
         let (routes, registry) = makeRoutes()
@@ -65,7 +88,7 @@ struct OpsRoutesTests {
         #expect(one.status == .ok && String(decoding: one.body, as: UTF8.self) == #"{"reloaded":1}"#)
         #expect(reload(["namespace": "shop", "name": "nope"]).status == .notFound)
         #expect(reload(["namespace": "shop"]).status == .badRequest)
-        let listing = routes.respond(to: OpsRequest(method: .GET, path: "/registry", fromLoopback: false))
+        let listing = routes.respond(to: OpsRequest(method: .GET, path: "/registry", fromLoopback: true))
         #expect(listing.contentType == "application/json")
         #expect(String(decoding: listing.body, as: UTF8.self).contains(#""name":"orders""#))
     }

@@ -157,7 +157,10 @@ class Scaler:
 
     def __init__(self, binary: Path, stubs, extra: list[str], env: dict[str, str] | None = None):
         self.ops_port = free_port()
-        args = [str(binary), "serve", "--host", "127.0.0.1", "--port", "0", "--ops-port", str(self.ops_port), "--log-format", "json", *extra]
+        self.ops_host = extra[extra.index("--ops-host") + 1] if "--ops-host" in extra else "127.0.0.1"
+        # Tests read /registry and reload from loopback; a test of the ops port's access rules passes its own.
+        trust = [] if "--ops-trust-loopback" in extra else ["--ops-trust-loopback", "true"]
+        args = [str(binary), "serve", "--host", "127.0.0.1", "--port", "0", "--ops-port", str(self.ops_port), "--log-format", "json", *trust, *extra]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
         self.pid = self.process.pid
         self.log_lines: list[str] = []
@@ -178,7 +181,7 @@ class Scaler:
 
     @property
     def ops_address(self) -> str:
-        return f"127.0.0.1:{self.ops_port}"
+        return f"{self.ops_host}:{self.ops_port}"
 
     def _read_logs(self) -> None:
         for line in self.process.stderr:
@@ -216,7 +219,7 @@ class Scaler:
     # ops ------------------------------------------------------------------
 
     def http(self, method: str, path: str, timeout: float = 10) -> tuple[int, bytes]:
-        request = urllib.request.Request(f"http://127.0.0.1:{self.ops_port}{path}", method=method, data=b"" if method == "POST" else None)
+        request = urllib.request.Request(f"http://{self.ops_address}{path}", method=method, data=b"" if method == "POST" else None)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return response.status, response.read()
