@@ -3,7 +3,7 @@ import Logging
 
 /// How log lines are written to stderr.
 enum LogFormat: String, CaseIterable, ExpressibleByArgument, Sendable {
-    /// swift-log's human-readable stream format.
+    /// swift-log's human-readable stream format, control characters escaped.
     case text
     /// One JSON object per line (for log collectors).
     case json
@@ -13,7 +13,7 @@ enum LogFormat: String, CaseIterable, ExpressibleByArgument, Sendable {
         switch self {
         case .text:
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
+                var handler = EscapingTextLogHandler(label: label)
                 handler.logLevel = level
                 return handler
             }

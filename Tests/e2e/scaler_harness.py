@@ -136,6 +136,7 @@ class MockCluster:
 # The scaler process
 
 
+_TEXT_LISTENING = re.compile(r"grpc\.port=(\d+).*gRPC server listening")
 _SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$")
 _LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
@@ -189,6 +190,10 @@ class Scaler:
             try:
                 record = json.loads(line)
             except ValueError:
+                text_form = _TEXT_LISTENING.search(line)  # --log-format text
+                if text_form:
+                    self.port = int(text_form.group(1))
+                    self._grpc_port.set()
                 continue
             if record.get("message") == "gRPC server listening":
                 self.port = int(record.get("grpc.port") or record.get("metadata", {}).get("grpc.port"))

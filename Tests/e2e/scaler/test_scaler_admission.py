@@ -7,7 +7,7 @@ import grpc
 import pytest
 
 from grpc_wire import length_delimited
-from scaler_harness import trigger
+from scaler_harness import trigger, wait_until
 
 # (metadata changes, a piece of the message KEDA's in-tree trigger gives)
 INVALID = [
@@ -214,3 +214,17 @@ def test_amplifying_requests_are_refused_while_others_are_served(mock_cluster, s
     assert peak_kib < 256 * 1024, f"peak RSS {peak_kib} KiB"
     assert server.get_metrics("fine", trigger(cluster, "g", "t")) == 4
     assert server.registry()["entries"][0]["name"] == "fine"
+
+
+def test_caller_strings_cannot_forge_text_log_lines(mock_cluster, scaler):
+    """Issue 11, attack 7: with --log-format text, a namespace or name holding a new line
+    once started a log line of the caller's choosing."""
+    cluster = mock_cluster(brokers=1, topics={"t": 1})
+    forged = "FORGED critical keda-kafka-scaler : registry wiped"
+    server = scaler("--log-format", "text", "--log-level", "debug")
+    for namespace in (f"team\n{forged}", f"team\r\n{forged}", f"team\u2028{forged}"):
+        with pytest.raises(grpc.RpcError):
+            server.stub.GetMetricSpec(server.ref(f"so\n{forged}", {"bootstrapServers": cluster.bootstrap}, namespace), timeout=5)
+    wait_until(lambda: sum("invalid trigger metadata" in line for line in server.log_lines) >= 3, 10, "three debug lines")
+    assert not [line for line in server.log_lines if line.startswith("FORGED")], server.log_lines[-5:]
+    assert sum("team\\n" + forged in line for line in server.log_lines) == 1
