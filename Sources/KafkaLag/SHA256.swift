@@ -16,6 +16,19 @@ enum SHA256 {
         return Array(digest.prefix(Int(length)))
     }
 
+    /// HMAC-SHA-256 of `message` under `key` (RFC 2104).
+    static func hmac(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let result = key.withUnsafeBytes { key in
+            message.withUnsafeBytes { input in
+                HMAC(EVP_sha256(), key.baseAddress, Int32(key.count), input.baseAddress?.assumingMemoryBound(to: UInt8.self), input.count, &digest, &length)
+            }
+        }
+        precondition(result != nil, "libcrypto HMAC(SHA-256) failed")
+        return Array(digest.prefix(Int(length)))
+    }
+
     /// Lower-case hexadecimal.
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef")

@@ -1,25 +1,36 @@
-/// Stable, secret-free identities for sources and connections, shown in
-/// registry status, metrics and logs. Equal values give equal fingerprints in
-/// every process; any change of brokers, group, topic, security setting or
-/// credential gives a different one. Secrets enter the digest only as their
-/// own SHA-256, and the result is truncated to 16 hex digits.
+/// Secret-free identities for sources and connections, shown in registry status,
+/// metrics and logs. Equal values give equal fingerprints under one key
+/// (``FingerprintKey``); any change of brokers, group, topic, security setting or
+/// credential gives a different one. Secrets enter the encoding only as their own
+/// SHA-256, the whole is keyed with HMAC-SHA-256 (so a fingerprint is no oracle
+/// for offline password guessing), and the result is truncated to 16 hex digits.
 extension Source {
-    /// 16 hex digits identifying this source.
+    /// 16 hex digits identifying this source under the process's fingerprint key.
     public var fingerprint: String {
+        fingerprint(key: FingerprintKey.current)
+    }
+
+    /// 16 hex digits identifying this source under `key`.
+    public func fingerprint(key: [UInt8]) -> String {
         var encoder = CanonicalEncoder(domain: "kks.source.v1")
         connection.encode(into: &encoder)
         encoder.field("group", consumerGroup)
         encoder.field("topic", topic)
-        return encoder.fingerprint
+        return encoder.fingerprint(key: key)
     }
 }
 
 extension ConnectionSettings {
-    /// 16 hex digits identifying the connection (the pool key).
+    /// 16 hex digits identifying the connection (the pool key) under the process's fingerprint key.
     public var fingerprint: String {
+        fingerprint(key: FingerprintKey.current)
+    }
+
+    /// 16 hex digits identifying the connection under `key`.
+    public func fingerprint(key: [UInt8]) -> String {
         var encoder = CanonicalEncoder(domain: "kks.connection.v1")
         encode(into: &encoder)
-        return encoder.fingerprint
+        return encoder.fingerprint(key: key)
     }
 
     fileprivate func encode(into encoder: inout CanonicalEncoder) {
@@ -98,8 +109,8 @@ private struct CanonicalEncoder {
         field(tag, value.map { SHA256.hex(SHA256.digest(Array($0.utf8))) })
     }
 
-    var fingerprint: String {
-        String(SHA256.hex(SHA256.digest(bytes)).prefix(16))
+    func fingerprint(key: [UInt8]) -> String {
+        String(SHA256.hex(SHA256.hmac(key: key, bytes)).prefix(16))
     }
 
     private mutating func append(_ text: String) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GRPCServerNIO
 import KafkaLag
 import KafkaScaler
@@ -49,6 +50,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "true: GET /registry (every tenant's brokers, groups, topics, errors) is open to anyone who reaches the ops port (env: KKS_OPS_OPEN_REGISTRY) (default: false)")
     var opsOpenRegistry: Bool?
 
+    @Option(help: "File whose bytes (at least 16) key source fingerprints, so they are equal across replicas; without it each process draws a random key (env: KKS_FINGERPRINT_KEY_FILE) (default: none)")
+    var fingerprintKeyFile: String?
+
     @Option(help: """
         PEM certificate chain (leaf first); with --tls-key the gRPC port serves TLS 1.2+ with ALPN h2 instead of h2c, \
         and the files are re-read when they change (env: KKS_TLS_CERT) (default: none). Kubernetes gRPC probes never use \
@@ -75,6 +79,7 @@ struct Serve: AsyncParsableCommand {
         var logLevel: Logger.Level
         var logFormat: LogFormat
         var opsAccess: OpsAccess
+        var fingerprintKeyFile: String?
         var tls: TLSFiles?
     }
 
@@ -121,6 +126,7 @@ struct Serve: AsyncParsableCommand {
                 trustLoopback: try boolean(opsTrustLoopback, "KKS_OPS_TRUST_LOOPBACK"),
                 openRegistry: try boolean(opsOpenRegistry, "KKS_OPS_OPEN_REGISTRY")
             ),
+            fingerprintKeyFile: try path(fingerprintKeyFile, "KKS_FINGERPRINT_KEY_FILE"),
             tls: tlsFiles
         )
     }
@@ -140,12 +146,24 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
+    private static func installFingerprintKey(from file: String) throws {
+        guard let bytes = FileManager.default.contents(atPath: file) else {
+            throw ValidationError("--fingerprint-key-file (KKS_FINGERPRINT_KEY_FILE) \(file) cannot be read")
+        }
+        do {
+            try FingerprintKey.use(Array(bytes))
+        } catch {
+            throw ValidationError("--fingerprint-key-file (KKS_FINGERPRINT_KEY_FILE) \(file): \(error.message)")
+        }
+    }
+
     func validate() throws {
         _ = try resolve()
     }
 
     func run() async throws {
         let options = try resolve()
+        if let file = options.fingerprintKeyFile { try Self.installFingerprintKey(from: file) }
         options.logFormat.bootstrap(level: options.logLevel)
         let metrics = MetricsBootstrap.prometheus()
         let logger = Logger(label: "keda-kafka-scaler")

@@ -30,10 +30,31 @@ struct FingerprintTests {
         #expect(SHA256.hex(SHA256.digest(Array(message.utf8))) == digest)
     }
 
-    @Test("the fingerprint is pinned: the same in every process and build")
+    @Test("HMAC-SHA-256 matches RFC 4231 test cases 1 and 2")
+    func hmac() {
+        #expect(SHA256.hex(SHA256.hmac(key: [UInt8](repeating: 0x0b, count: 20), Array("Hi There".utf8)))
+            == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        #expect(SHA256.hex(SHA256.hmac(key: Array("Jefe".utf8), Array("what do ya want for nothing?".utf8)))
+            == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
+    @Test("under one key the fingerprint is pinned in every process and build; another key gives another")
     func pinned() {
-        #expect(Self.source().fingerprint == "24d48b4873d6990b")
+        let key = Array("a shared fingerprint key of 32 b".utf8)
+        #expect(Self.source().fingerprint(key: key) == Self.source().fingerprint(key: key))
+        #expect(Self.source().fingerprint(key: key) == "1c0fd041839f740d")
+        #expect(Self.source().fingerprint(key: key) != Self.source().fingerprint(key: Array("another fingerprint key, 32 byte".utf8)))
+        #expect(Self.source().fingerprint(key: key) != Self.unkeyed, "no longer the unsalted SHA-256 anyone can recompute")
+        #expect(Self.source().fingerprint != Self.unkeyed)
         #expect(Self.source().connection.fingerprint.count == 16)
+    }
+
+    /// The unkeyed fingerprint this source had before fingerprints were keyed.
+    static let unkeyed = "24d48b4873d6990b"
+
+    @Test("a fingerprint key shorter than 16 bytes is refused")
+    func shortKey() {
+        #expect(throws: KafkaLagError.self) { try FingerprintKey.use(Array("too short".utf8)) }
     }
 
     @Test("equal sources share a fingerprint; any change gives a new one")

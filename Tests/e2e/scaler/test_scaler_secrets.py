@@ -84,3 +84,30 @@ def test_profile_files_are_reread_at_reload_not_before(mock_cluster, scaler, pro
     entry = server.entry("rotating")
     assert entry["pending"] is None, "later requests resolve with the re-read profile"
     assert_no_secret(json.dumps(server.registry()), "".join(server.log_lines))
+
+
+def test_fingerprints_are_keyed_per_process_or_by_a_shared_key_file(mock_cluster, scaler, tmp_path, binaries):
+    """Issue 11, attack 5: fingerprints covered an unsalted SHA-256 of the password, shown
+    in /registry and logs, so a password could be guessed offline. They are now
+    HMAC-SHA-256 under a per-process random key, or a key from --fingerprint-key-file for
+    fingerprints equal across replicas."""
+    cluster = mock_cluster(brokers=1, topics={"t": 1})
+    metadata = trigger(cluster, "g", "t")
+    key = tmp_path / "fingerprint-key"
+    key.write_bytes(b"replicas-share-this-32-byte-key!")
+
+    def pinned_fingerprint(*extra: str) -> str:
+        server = scaler(*extra)
+        server.stub.GetMetricSpec(server.ref("so", metadata), timeout=5)
+        fingerprint = server.entry("so")["pinned"]["fingerprint"]
+        assert server.terminate() == 0
+        return fingerprint
+
+    assert pinned_fingerprint() != pinned_fingerprint(), "a random key per process"
+    keyed = pinned_fingerprint("--fingerprint-key-file", str(key))
+    assert keyed == pinned_fingerprint("--fingerprint-key-file", str(key))
+    short = tmp_path / "short-key"
+    short.write_bytes(b"too short")
+    result = subprocess.run([str(binaries["scaler"]), "serve", "--fingerprint-key-file", str(short)],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0 and "at least 16 are needed" in result.stderr
