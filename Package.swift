@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // prctl(2) wrappers (glibc headers only): the process makes itself non-dumpable.
+        .systemLibrary(name: "CProcess"),
         // protoc-c output for proto/ plus the embedded descriptor set (scripts/generate-proto.sh).
         .target(name: "CKedaProto", dependencies: ["CProtobufC"]),
         // Trigger metadata → Source + ScalingParameters, lag math, the librdkafka client.
@@ -121,6 +123,7 @@ let package = Package(
         .executableTarget(
             name: "keda-kafka-scaler",
             dependencies: [
+                "CProcess",
                 "GRPCServerNIO",
                 "GRPCServerCore",
                 "GRPCClient",

@@ -17,13 +17,17 @@ public struct AuthProfileDirectory: AuthProfileProvider {
     public var root: String?
     /// Larger files are refused: a key is a credential or PEM, never bulk data.
     public var maximumFileSize: Int
+    /// Files readable by others (mode `o+r`) are refused unless this is set
+    /// (`--allow-readable-profiles`), as ssh refuses a readable private key.
+    public var allowReadableByOthers: Bool
 
     /// Room for a long certificate chain.
     public static let defaultMaximumFileSize = 1 << 20
 
-    public init(root: String?, maximumFileSize: Int = Self.defaultMaximumFileSize) {
+    public init(root: String?, maximumFileSize: Int = Self.defaultMaximumFileSize, allowReadableByOthers: Bool = false) {
         self.root = root
         self.maximumFileSize = maximumFileSize
+        self.allowReadableByOthers = allowReadableByOthers
     }
 
     /// Reads every visible regular file of the profile directory. Entries whose
@@ -45,6 +49,14 @@ public struct AuthProfileDirectory: AuthProfileProvider {
             guard let attributes = try? file.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey]),
                   attributes.isRegularFile == true
             else { continue }
+            if !allowReadableByOthers,
+               let mode = (try? FileManager.default.attributesOfItem(atPath: file.path))?[.posixPermissions] as? Int, mode & 0o004 != 0 {
+                throw KafkaLagError(
+                    .failedPrecondition,
+                    "auth profile \(GoSyntax.quote(name)) key \(GoSyntax.quote(entry)) is readable by others (mode \(String(mode & 0o777, radix: 8))): "
+                        + "mount the Secret with defaultMode 0400, or start with --allow-readable-profiles true"
+                )
+            }
             if let size = attributes.fileSize, size > maximumFileSize {
                 throw KafkaLagError(.invalidMetadata, "auth profile \(GoSyntax.quote(name)) key \(GoSyntax.quote(entry)) is larger than \(maximumFileSize) bytes")
             }

@@ -182,6 +182,8 @@ public struct ExternalScalerService: RPCService {
             let metadata: Logger.Metadata = ["namespace": "\(ref.namespace)", "scaledobject": "\(ref.name)", "error": "\(error.message)"]
             if error.code == .permissionDenied {
                 context.logger.warning("auth profile scope refused a request", metadata: metadata)
+            } else if error.code == .failedPrecondition {
+                context.logger.warning("auth profile unusable", metadata: metadata)
             } else {
                 context.logger.debug("invalid trigger metadata", metadata: metadata)
             }

@@ -26,6 +26,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Directory of auth profiles, one subdirectory per profile (env: KKS_AUTH_PROFILES) (default: none)")
     var authProfiles: String?
 
+    @Option(help: "true: accept auth-profile files readable by others (mode o+r), which are refused otherwise, as ssh refuses a readable key (env: KKS_ALLOW_READABLE_PROFILES) (default: false)")
+    var allowReadableProfiles: Bool?
+
+    @Option(help: "true: leave the process dumpable, so a crash can write a core holding credentials (env: KKS_ALLOW_CORE_DUMPS) (default: false)")
+    var allowCoreDumps: Bool?
+
     @Option(help: "Seconds an observation of Kafka offsets is reused; 0 disables reuse (env: KKS_LAG_CACHE_TTL) (default: 2)")
     var lagCacheTtl: Double?
 
@@ -73,6 +79,8 @@ struct Serve: AsyncParsableCommand {
         var opsHost: String
         var opsPort: Int
         var authProfiles: String?
+        var allowReadableProfiles: Bool
+        var allowCoreDumps: Bool
         var lagCacheTTL: Duration
         var kafkaTimeout: Duration
         var shutdownGrace: Duration
@@ -116,6 +124,8 @@ struct Serve: AsyncParsableCommand {
             opsHost: try EnvironmentOption.resolve(opsHost, variable: "KKS_OPS_HOST", default: host) { $0 },
             opsPort: try portValue(opsPort, "KKS_OPS_PORT", 8080),
             authProfiles: try path(authProfiles, "KKS_AUTH_PROFILES"),
+            allowReadableProfiles: try boolean(allowReadableProfiles, "KKS_ALLOW_READABLE_PROFILES"),
+            allowCoreDumps: try boolean(allowCoreDumps, "KKS_ALLOW_CORE_DUMPS"),
             lagCacheTTL: try seconds(lagCacheTtl, "KKS_LAG_CACHE_TTL", 2),
             kafkaTimeout: try seconds(kafkaTimeout, "KKS_KAFKA_TIMEOUT", 5, minimum: 0.1),
             shutdownGrace: try seconds(shutdownGrace, "KKS_SHUTDOWN_GRACE", 20),
@@ -163,6 +173,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let options = try resolve()
+        if !options.allowCoreDumps { try ProcessHardening.disableCoreDumps() }
         if let file = options.fingerprintKeyFile { try Self.installFingerprintKey(from: file) }
         options.logFormat.bootstrap(level: options.logLevel)
         let metrics = MetricsBootstrap.prometheus()
@@ -180,7 +191,7 @@ struct Serve: AsyncParsableCommand {
         registry.kafkaTimeout = options.kafkaTimeout
         let scaler = try ScalerAssembly(
             grpc: GRPCServerConfiguration(host: options.host, port: options.port, shutdownGrace: options.shutdownGrace),
-            tls: tls, registry: registry, kafka: kafka, authProfiles: options.authProfiles,
+            tls: tls, registry: registry, kafka: kafka, authProfiles: options.authProfiles, allowReadableProfiles: options.allowReadableProfiles,
             ops: options.opsPort == 0 ? nil : OpsServer.Configuration(host: options.opsHost, port: options.opsPort, access: options.opsAccess),
             metrics: metrics
         )

@@ -115,6 +115,22 @@ struct AuthProfileTests {
         #expect(large?.message.contains("xxxx") == false)
     }
 
+    @Test("a file readable by others is refused naming the profile, key and mode, unless allowed; group-readable is fine")
+    func readableByOthers() throws {
+        let root = try TemporaryDirectory()
+        defer { root.remove() }
+        try root.makeDirectory("p")
+        try root.write("p/username", "svc", mode: 0o440)
+        try root.write("p/password", "s3cret", mode: 0o644)
+        let error = #expect(throws: KafkaLagError.self) { try AuthProfileDirectory(root: root.path).profile(named: "p") }
+        #expect(error?.code == .failedPrecondition)
+        #expect(error?.message == #"auth profile "p" key "password" is readable by others (mode 644): mount the Secret with defaultMode 0400, or start with --allow-readable-profiles true"#)
+        #expect(error?.message.contains("s3cret") == false)
+        #expect(try AuthProfileDirectory(root: root.path, allowReadableByOthers: true).profile(named: "p")["password"] == "s3cret")
+        try root.write("p/password", "s3cret", mode: 0o400)
+        #expect(try AuthProfileDirectory(root: root.path).profile(named: "p") == ["username": "svc", "password": "s3cret"])
+    }
+
     @Test("rotated files are read again on the next parse")
     func rereadsOnEveryCall() throws {
         let root = try TemporaryDirectory()
@@ -141,12 +157,14 @@ struct TemporaryDirectory {
         try FileManager.default.createDirectory(atPath: path + "/" + relative, withIntermediateDirectories: true)
     }
 
-    func write(_ relative: String, _ text: String) throws {
-        try write(relative, bytes: Array(text.utf8))
+    func write(_ relative: String, _ text: String, mode: Int = 0o600) throws {
+        try write(relative, bytes: Array(text.utf8), mode: mode)
     }
 
-    func write(_ relative: String, bytes: [UInt8]) throws {
+    /// Writes a file readable by its owner only, as a Secret mounted with defaultMode 0400.
+    func write(_ relative: String, bytes: [UInt8], mode: Int = 0o600) throws {
         try Data(bytes).write(to: URL(fileURLWithPath: path + "/" + relative))
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path + "/" + relative)
     }
 
     func symlink(_ relative: String, to destination: String) throws {

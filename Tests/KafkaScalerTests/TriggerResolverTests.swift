@@ -11,7 +11,9 @@ struct TriggerResolverTests {
         let directory = root.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for (key, value) in values {
-            try value.write(to: directory.appendingPathComponent(key), atomically: true, encoding: .utf8)
+            let file = directory.appendingPathComponent(key)
+            try value.write(to: file, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
         }
     }
 

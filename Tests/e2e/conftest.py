@@ -6,6 +6,10 @@ import pytest
 
 import kks_server
 
+# Files the tests write (auth profiles, tokens, keys) are private, as mounted Secrets are:
+# the scaler refuses auth-profile files readable by others.
+os.umask(0o077)
+
 TEST_TIME_LIMIT = 30
 SLOW_TEST_TIME_LIMIT = 120
 

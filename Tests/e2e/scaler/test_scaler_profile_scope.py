@@ -122,3 +122,25 @@ def test_profile_is_usable_only_from_its_namespaces(profiles, scaler, stubs):
     assert server.get_metrics("ok", metadata, namespace="team-b-payments") == 6
     denied(server, stubs, "team-c", metadata, 'auth profile "scoped"', 'namespace "team-c"', "allowedNamespaces")
     assert sorted(entry["namespace"] for entry in server.registry()["entries"]) == ["team-a", "team-b-payments"]
+
+
+def test_profile_files_readable_by_others_are_refused_unless_allowed(profiles, scaler, stubs):
+    """Issue 11, attack 6: like ssh with a readable private key, a profile file with o+r
+    is refused (FAILED_PRECONDITION naming the profile, key and mode, logged at warning)
+    unless --allow-readable-profiles true."""
+    root, cluster = profiles
+    password = root / "kafka-prod" / "password"
+    password.chmod(0o644)
+    metadata = trigger(cluster, "g", "t", authProfile="kafka-prod")
+    server = scaler("--auth-profiles", str(root))
+    with pytest.raises(grpc.RpcError) as failure:
+        server.stub.GetMetricSpec(server.ref("so", metadata), timeout=5)
+    assert failure.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert 'auth profile "kafka-prod" key "password" is readable by others (mode 644)' in failure.value.details()
+    assert SECRET not in failure.value.details()
+    assert any("auth profile unusable" in line for line in server.log_lines)
+    lax = scaler("--auth-profiles", str(root), "--allow-readable-profiles", "true")
+    lax.stub.GetMetricSpec(lax.ref("so", metadata), timeout=5)
+    password.chmod(0o400)
+    strict = scaler("--auth-profiles", str(root))
+    strict.stub.GetMetricSpec(strict.ref("so", metadata), timeout=5)

@@ -1,0 +1,16 @@
+import ArgumentParser
+import CProcess
+
+/// What `serve` does to its own process before it reads any credential: a core dump
+/// (or a ptrace read by another user) would hold every auth profile's secrets.
+enum ProcessHardening {
+    /// Marks the process non-dumpable (`PR_SET_DUMPABLE` 0); `--allow-core-dumps true` skips it.
+    static func disableCoreDumps() throws {
+        guard kks_set_dumpable(0) == 0 else {
+            throw ValidationError("prctl(PR_SET_DUMPABLE, 0) failed; start with --allow-core-dumps true to run dumpable")
+        }
+    }
+
+    /// Whether the process may dump core now.
+    static var isDumpable: Bool { kks_get_dumpable() == 1 }
+}

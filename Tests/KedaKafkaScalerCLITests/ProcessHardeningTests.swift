@@ -1,0 +1,11 @@
+import Testing
+@testable import keda_kafka_scaler
+
+@Suite("Process hardening: serve makes itself non-dumpable")
+struct ProcessHardeningTests {
+    @Test("disableCoreDumps clears the dumpable flag")
+    func nonDumpable() throws {
+        try ProcessHardening.disableCoreDumps()
+        #expect(!ProcessHardening.isDumpable)
+    }
+}
