@@ -19,6 +19,7 @@ writes its dated section in bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import tempfile
 import threading
@@ -179,9 +180,10 @@ def main() -> int:
         print(f"unexpected answer ×{count}: {failure}")
     if not args.no_record:
         when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
         body = f"""## Outage stress: a failed pinned cluster comes back (issue 12) ({when})
 
-Machine: {machine()}. Written by `bash bench/stress/run.sh` ({args.build} build), {minutes:.1f} min.
+Machine: {machine()}. Written by `bash bench/stress/run.sh` ({args.build} build at commit {commit}), {minutes:.1f} min.
 One scaler process (`--kafka-timeout {args.kafka_timeout} --lag-cache-ttl 0`), two 1-broker mock clusters;
 each iteration pins a new entry to A, takes A down, drives one scenario, brings A back and serves for
 {args.settle} s while A's handles reconnect; every {args.restart_every} iterations a SIGTERM lands during an outage read.
