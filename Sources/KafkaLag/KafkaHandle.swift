@@ -165,10 +165,10 @@ final class KafkaHandle: @unchecked Sendable {
         }
     }
 
+    /// Only authentication problems: unreachable brokers are told to callers in one text
+    /// for every cause (see `LibrdkafkaQueries.failure`), and logged here with librdkafka's reason.
     private func connectionProblem(_ err: rd_kafka_resp_err_t, reason: String) -> KafkaLagError? {
         switch err {
-        case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__RESOLVE:
-            KafkaLagError(.unavailable, "Kafka brokers \(brokers) unreachable: \(reason)")
         case RD_KAFKA_RESP_ERR__AUTHENTICATION, RD_KAFKA_RESP_ERR__SSL:
             KafkaLagError(.unauthenticated, "Kafka brokers \(brokers) refused authentication: \(reason)")
         default:
@@ -176,7 +176,7 @@ final class KafkaHandle: @unchecked Sendable {
         }
     }
 
-    /// The connection problem librdkafka reported since the last success:
+    /// The authentication problem librdkafka reported since the last success:
     /// it explains a timeout better than the timeout itself.
     var connectionProblem: KafkaLagError? {
         events.withLock { $0.connectionProblem }

@@ -194,9 +194,10 @@ struct LibrdkafkaQueries: OffsetQuerying {
         return Int32(clamping: left.roundedUpMilliseconds)
     }
 
-    /// Maps an error. A timeout or transport failure is explained by the
-    /// connection problem librdkafka reported meanwhile (brokers down,
-    /// authentication refused), if any, and always names the brokers.
+    /// Maps an error. A timeout or transport failure names the brokers in one text for
+    /// refused, filtered and unresolvable hosts alike, so error texts cannot be used to
+    /// scan ports (librdkafka's reason is in the scaler's own log); an authentication
+    /// refusal librdkafka reported meanwhile explains it instead.
     private func failure(_ err: rd_kafka_resp_err_t, _ context: String, timeout: Int32, detail: String? = nil) -> KafkaLagError {
         let code = KafkaLagError.code(for: err)
         guard code == .timedOut || code == .unavailable else {
@@ -205,9 +206,6 @@ struct LibrdkafkaQueries: OffsetQuerying {
         if let problem = handle.connectionProblem {
             return KafkaLagError(problem.code, "\(context): \(problem.message)")
         }
-        if code == .timedOut {
-            return KafkaLagError(.timedOut, "\(context): Kafka brokers \(handle.brokers) did not answer within \(timeout) ms")
-        }
-        return .kafka(err, "\(context): Kafka brokers \(handle.brokers) unavailable", detail: detail)
+        return KafkaLagError(.timedOut, "\(context): Kafka brokers \(handle.brokers) unreachable or not answering within \(timeout) ms")
     }
 }

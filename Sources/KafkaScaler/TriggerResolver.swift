@@ -18,14 +18,18 @@ public final class TriggerResolver: SourceResolver {
     static let parsedCacheLimit = 50_000
 
     private let directory: AuthProfileDirectory
+    /// `--allowed-bootstrap-servers`: when set, no other broker is ever dialled.
+    private let allowedBrokers: [BrokerPattern]?
     private let state = Mutex(State())
     /// Moves on with every re-resolution, only under `state`'s lock, so a parse begun at an
     /// older value caches nothing; requests read it without the lock.
     private let generations = Atomic<UInt64>(0)
 
-    /// Reads profiles from `directory` (`--auth-profiles`).
-    public init(directory: AuthProfileDirectory) {
+    /// Reads profiles from `directory` (`--auth-profiles`); when `allowedBrokers` is
+    /// given, a trigger naming any other bootstrap server is refused.
+    public init(directory: AuthProfileDirectory, allowedBrokers: [BrokerPattern]? = nil) {
         self.directory = directory
+        self.allowedBrokers = allowedBrokers
     }
 
     /// Changes whenever a re-resolution drops cached triggers and profiles: a trigger
@@ -49,9 +53,15 @@ public final class TriggerResolver: SourceResolver {
         return trigger
     }
 
-    /// The trigger for `metadata` used from `namespace`: the profile's scope must allow it.
+    /// The trigger for `metadata` used from `namespace`: the server's allowed brokers and
+    /// the profile's scope must allow it (PERMISSION_DENIED before any socket opens).
     public func trigger(for metadata: [String: String], namespace: String) throws(KafkaLagError) -> KafkaTrigger {
         let trigger = try trigger(for: metadata)
+        if let allowedBrokers {
+            for broker in trigger.source.connection.bootstrapServers where !allowedBrokers.contains(where: { $0.matches(broker) }) {
+                throw KafkaLagError(.permissionDenied, "bootstrap server \(broker.debugDescription) is not in --allowed-bootstrap-servers")
+            }
+        }
         try trigger.profileScope?.check(namespace: namespace)
         return trigger
     }

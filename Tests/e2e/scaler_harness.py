@@ -284,6 +284,53 @@ class Scaler:
 
 
 # ---------------------------------------------------------------------------
+# Attack tests
+
+
+class AttackerBroker:
+    """Accepts on 127.0.0.1 and records what each connection sends; with `hold`, keeps
+    every connection open without ever answering (a black hole), else closes it."""
+
+    def __init__(self, hold: bool = False):
+        self.hold = hold
+        self.held: list[socket.socket] = []
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.listener.settimeout(0.2)
+        self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        self.received: list[bytes] = []
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.settimeout(0.5)
+            try:
+                self.received.append(conn.recv(65536))
+            except OSError:
+                pass
+            if self.hold:
+                self.held.append(conn)
+            else:
+                conn.close()
+
+    def close(self):
+        self.running = False
+        self.thread.join(2)
+        self.listener.close()
+        for conn in self.held:
+            conn.close()
+
+
+# ---------------------------------------------------------------------------
 # Helpers
 
 

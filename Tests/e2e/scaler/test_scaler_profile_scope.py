@@ -3,51 +3,14 @@ credentials to a host of its choosing, downgrade its transport, or use it from a
 namespace. Each refusal is PERMISSION_DENIED before any socket opens; a local TCP
 listener stands in for the attacker's broker and records every connection."""
 
-import socket
-import threading
 import time
 
 import grpc
 import pytest
 
-from scaler_harness import trigger
+from scaler_harness import AttackerBroker, trigger
 
 SECRET = "pr0d-pa55word-never-sent"
-
-
-class AttackerBroker:
-    """Accepts on 127.0.0.1 and records what each connection sends."""
-
-    def __init__(self):
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.listener.settimeout(0.2)
-        self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
-        self.received: list[bytes] = []
-        self.connections = 0
-        self.running = True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while self.running:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.settimeout(0.5)
-            try:
-                self.received.append(conn.recv(65536))
-            except OSError:
-                pass
-            conn.close()
-
-    def close(self):
-        self.running = False
-        self.thread.join(2)
-        self.listener.close()
 
 
 @pytest.fixture
