@@ -7,7 +7,9 @@ RUN apt-get update \
       pkg-config librdkafka-dev libnghttp2-dev libprotobuf-c-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY Package.swift ./
+# Package.resolved pins the dependency versions CI built and tested; the glob copies it
+# whenever the build context has one (a checkout after `swift package resolve`).
+COPY Package.swift Package.resolve[d] ./
 COPY Sources ./Sources
 RUN swift build -c release --static-swift-stdlib --product keda-kafka-scaler \
  && install -D "$(swift build -c release --show-bin-path)/keda-kafka-scaler" /out/keda-kafka-scaler

@@ -69,6 +69,7 @@ let package = Package(
             dependencies: [
                 "GRPCServerCore",
                 "CNghttp2",
+                "CCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -124,6 +124,7 @@ public final class GRPCServer: Service, Sendable {
         let logger = self.logger
         let tls = self.tls
         let handshakeTimeout = TimeAmount.nanoseconds(configuration.tlsHandshakeTimeout.nanoseconds)
+        let allowedClientNames = configuration.allowedClientNames
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -134,6 +135,9 @@ public final class GRPCServer: Service, Sendable {
                     if let tls {
                         try pipeline.addHandler(NIOSSLServerHandler(context: tls.identity.context))
                         try pipeline.addHandler(TLSHandshakeTimeoutHandler(timeout: handshakeTimeout))
+                        if !allowedClientNames.isEmpty {
+                            try pipeline.addHandler(ClientIdentityHandler(allowed: allowedClientNames, logger: logger))
+                        }
                     }
                     try pipeline.addHandler(
                         GRPCConnectionHandler(router: router, settings: settings, connections: connections, logger: logger)

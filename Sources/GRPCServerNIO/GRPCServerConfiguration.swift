@@ -46,6 +46,9 @@ public struct GRPCServerConfiguration: Sendable, Hashable {
     public var shutdownGrace: Duration
     /// How long a TLS client has to complete its handshake before its connection is closed.
     public var tlsHandshakeTimeout: Duration
+    /// With mTLS, the names (DNS subjectAltName, else CN) of the clients that may connect;
+    /// empty: any client whose certificate the client CA issued.
+    public var allowedClientNames: [String]
 
     /// Binds `host:port` with default limits.
     public init(
@@ -54,7 +57,8 @@ public struct GRPCServerConfiguration: Sendable, Hashable {
         http2: HTTP2 = .defaults,
         goAwayDelay: Duration = .seconds(1),
         shutdownGrace: Duration = .seconds(20),
-        tlsHandshakeTimeout: Duration = .seconds(10)
+        tlsHandshakeTimeout: Duration = .seconds(10),
+        allowedClientNames: [String] = []
     ) {
         self.host = host
         self.port = port
@@ -62,9 +66,10 @@ public struct GRPCServerConfiguration: Sendable, Hashable {
         self.goAwayDelay = goAwayDelay
         self.shutdownGrace = shutdownGrace
         self.tlsHandshakeTimeout = tlsHandshakeTimeout
+        self.allowedClientNames = allowedClientNames
     }
 
-    /// `0.0.0.0:6000`, the default HTTP/2 limits, a 1 s GOAWAY gap, a 20 s shutdown grace and
-    /// 10 s for a TLS handshake.
+    /// `0.0.0.0:6000`, the default HTTP/2 limits, a 1 s GOAWAY gap, a 20 s shutdown grace,
+    /// 10 s for a TLS handshake, and any client the client CA issued.
     public static var defaults: Self { GRPCServerConfiguration(host: "0.0.0.0", port: 6000) }
 }

@@ -29,11 +29,13 @@ final class TLSHandshakeTimeoutHandler: ChannelInboundHandler, RemovableChannelH
         context.fireChannelActive()
     }
 
+    /// Passes the event on before leaving: a removed context forwards nothing, and the
+    /// handlers after this one (the client identity check) need the handshake event.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        context.fireUserInboundEventTriggered(event)
         if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         }
-        context.fireUserInboundEventTriggered(event)
     }
 
     private func startTimer(_ context: ChannelHandlerContext) {

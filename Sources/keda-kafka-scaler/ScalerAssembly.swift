@@ -19,11 +19,12 @@ struct ScalerAssembly {
     /// Serves gRPC as `grpc` says (over TLS when `tls` is given), reads Kafka with
     /// `kafka`, keeps observations as `registryConfiguration` says, reads auth profiles
     /// from `authProfiles` (files readable by others only when `allowReadableProfiles`),
-    /// and serves the ops port when `ops` is given. Loggers take
+    /// dials only `allowedBrokers` when given, and serves the ops port when `ops` is given. Loggers take
     /// `logLevel` when given, else the bootstrapped handler's level.
     init(
         grpc: GRPCServerConfiguration, tls: TLSContextReloader? = nil, registry registryConfiguration: ScalerRegistry.Configuration,
         kafka: KafkaClientConfiguration = .defaults, authProfiles: String? = nil, allowReadableProfiles: Bool = false,
+        allowedBrokers: [BrokerPattern]? = nil,
         ops: OpsServer.Configuration?,
         metrics: @escaping @Sendable () -> [UInt8], logLevel: Logger.Level? = nil
     ) throws {
@@ -32,7 +33,9 @@ struct ScalerAssembly {
             if let logLevel { logger.logLevel = logLevel }
             return logger
         }
-        let resolver = TriggerResolver(directory: AuthProfileDirectory(root: authProfiles, allowReadableByOthers: allowReadableProfiles))
+        let resolver = TriggerResolver(
+            directory: AuthProfileDirectory(root: authProfiles, allowReadableByOthers: allowReadableProfiles), allowedBrokers: allowedBrokers
+        )
         registry = ScalerRegistry(
             configuration: registryConfiguration,
             readers: LibrdkafkaReaders(configuration: kafka, logger: logger("keda-kafka-scaler.kafka")),

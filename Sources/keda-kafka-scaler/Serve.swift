@@ -26,6 +26,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Directory of auth profiles, one subdirectory per profile (env: KKS_AUTH_PROFILES) (default: none)")
     var authProfiles: String?
 
+    @Option(help: "Broker patterns (host[:port], *.suffix; comma- or space-separated) outside which no trigger's bootstrap server is dialled: PERMISSION_DENIED instead (env: KKS_ALLOWED_BOOTSTRAP_SERVERS) (default: none, any broker)")
+    var allowedBootstrapServers: String?
+
     @Option(help: "true: accept auth-profile files readable by others (mode o+r), which are refused otherwise, as ssh refuses a readable key (env: KKS_ALLOW_READABLE_PROFILES) (default: false)")
     var allowReadableProfiles: Bool?
 
@@ -72,6 +75,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM CA bundle; enables mTLS: clients must present a certificate issued by it (env: KKS_TLS_CLIENT_CA) (default: none)")
     var tlsClientCa: String?
 
+    @Option(help: "With --tls-client-ca: names (DNS subjectAltName, else CN; comma- or space-separated) of the only clients that may connect, e.g. KEDA's operator certificate (env: KKS_ALLOWED_CLIENT_NAMES) (default: none, any client the CA issued)")
+    var allowedClientNames: String?
+
     /// The options after flags, environment and defaults were applied.
     private struct Resolved {
         var host: String
@@ -80,6 +86,7 @@ struct Serve: AsyncParsableCommand {
         var opsPort: Int
         var authProfiles: String?
         var allowReadableProfiles: Bool
+        var allowedBrokers: [BrokerPattern]?
         var allowCoreDumps: Bool
         var lagCacheTTL: Duration
         var kafkaTimeout: Duration
@@ -89,6 +96,7 @@ struct Serve: AsyncParsableCommand {
         var opsAccess: OpsAccess
         var fingerprintKeyFile: String?
         var tls: TLSFiles?
+        var allowedClientNames: [String]
     }
 
     private func resolve() throws -> Resolved {
@@ -114,6 +122,11 @@ struct Serve: AsyncParsableCommand {
         let tlsFiles = try Self.tlsSetup { () throws(TLSSetupError) in
             try TLSFiles.validated(certificateChain: certificate, privateKey: key, clientCA: clientCA)
         }
+        let clientNames = try path(allowedClientNames, "KKS_ALLOWED_CLIENT_NAMES")
+            .map { $0.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init) } ?? []
+        guard clientNames.isEmpty || clientCA != nil else {
+            throw ValidationError("--allowed-client-names (KKS_ALLOWED_CLIENT_NAMES) needs --tls-client-ca: without mTLS clients present no certificate")
+        }
         func boolean(_ flag: Bool?, _ variable: String) throws -> Bool {
             try EnvironmentOption.resolve(flag, variable: variable, default: false) { Bool($0) }
         }
@@ -125,6 +138,7 @@ struct Serve: AsyncParsableCommand {
             opsPort: try portValue(opsPort, "KKS_OPS_PORT", 8080),
             authProfiles: try path(authProfiles, "KKS_AUTH_PROFILES"),
             allowReadableProfiles: try boolean(allowReadableProfiles, "KKS_ALLOW_READABLE_PROFILES"),
+            allowedBrokers: try path(allowedBootstrapServers, "KKS_ALLOWED_BOOTSTRAP_SERVERS").map(Self.brokerPatterns),
             allowCoreDumps: try boolean(allowCoreDumps, "KKS_ALLOW_CORE_DUMPS"),
             lagCacheTTL: try seconds(lagCacheTtl, "KKS_LAG_CACHE_TTL", 2),
             kafkaTimeout: try seconds(kafkaTimeout, "KKS_KAFKA_TIMEOUT", 5, minimum: 0.1),
@@ -137,7 +151,8 @@ struct Serve: AsyncParsableCommand {
                 openRegistry: try boolean(opsOpenRegistry, "KKS_OPS_OPEN_REGISTRY")
             ),
             fingerprintKeyFile: try path(fingerprintKeyFile, "KKS_FINGERPRINT_KEY_FILE"),
-            tls: tlsFiles
+            tls: tlsFiles,
+            allowedClientNames: clientNames
         )
     }
 
@@ -153,6 +168,15 @@ struct Serve: AsyncParsableCommand {
                 case .clientCA: "--tls-client-ca (KKS_TLS_CLIENT_CA)"
                 }
             })
+        }
+    }
+
+    private static func brokerPatterns(_ list: String) throws -> [BrokerPattern] {
+        try list.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map { item in
+            guard let pattern = BrokerPattern(String(item)) else {
+                throw ValidationError("--allowed-bootstrap-servers (KKS_ALLOWED_BOOTSTRAP_SERVERS): invalid pattern '\(item)'")
+            }
+            return pattern
         }
     }
 
@@ -190,8 +214,11 @@ struct Serve: AsyncParsableCommand {
         registry.lagCacheTTL = options.lagCacheTTL
         registry.kafkaTimeout = options.kafkaTimeout
         let scaler = try ScalerAssembly(
-            grpc: GRPCServerConfiguration(host: options.host, port: options.port, shutdownGrace: options.shutdownGrace),
+            grpc: GRPCServerConfiguration(
+                host: options.host, port: options.port, shutdownGrace: options.shutdownGrace, allowedClientNames: options.allowedClientNames
+            ),
             tls: tls, registry: registry, kafka: kafka, authProfiles: options.authProfiles, allowReadableProfiles: options.allowReadableProfiles,
+            allowedBrokers: options.allowedBrokers,
             ops: options.opsPort == 0 ? nil : OpsServer.Configuration(host: options.opsHost, port: options.opsPort, access: options.opsAccess),
             metrics: metrics
         )

@@ -155,3 +155,21 @@ def test_example_scaled_objects_point_at_the_service_and_are_accepted(manifests,
     finally:
         code, _ = server.stop()
         assert code == 0
+
+
+def test_network_policy_admits_only_keda_to_grpc_and_prometheus_to_ops(manifests):
+    deployment, scaler = container(manifests)
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    (policy,) = manifests["NetworkPolicy"]
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    assert all(labels.get(k) == v for k, v in policy["spec"]["podSelector"]["matchLabels"].items())
+    port_names = {p["name"] for p in scaler["ports"]}
+    rules = {rule["ports"][0]["port"]: rule["from"][0] for rule in policy["spec"]["ingress"]}
+    assert set(rules) == port_names == {"grpc", "ops"}
+    assert rules["grpc"]["podSelector"]["matchLabels"] == {"app": "keda-operator"}
+    assert rules["ops"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "prometheus"}
+
+
+def test_dockerfile_builds_the_resolved_dependency_versions():
+    dockerfile = (kks_server.REPO_ROOT / "Dockerfile").read_text()
+    assert re.search(r"^COPY Package\.swift Package\.resolve\[d\] \./$", dockerfile, re.M)

@@ -1,5 +1,6 @@
 """mTLS: with --tls-client-ca, only clients with a certificate issued by that CA get in."""
 import ssl
+import subprocess
 import time
 
 import grpc
@@ -59,3 +60,23 @@ def test_refused_clients_leave_the_server_serving_without_leaking(mtls_server, m
     assert mtls_server.open_fds() <= before + 2, "refused connections were not released"
     with secure_channel(mtls_server.target, material.ca, client=material.client) as channel:
         assert health_check(channel) == "SERVING"
+
+
+def test_allowed_client_names_admit_only_the_named_client(start_server, material, kks_binary):
+    """Issue 11, attack 3: mTLS says who a client is; --allowed-client-names says which
+    clients may drive the scaler (KEDA's operator certificate in production)."""
+    tls = ("--tls-cert", str(material.server1.cert), "--tls-key", str(material.server1.key), "--tls-client-ca", str(material.ca.cert))
+    named = start_server(*tls, "--allowed-client-names", "keda-operator.keda.svc, kks-client")
+    with secure_channel(named.target, material.ca, client=material.client) as channel:
+        assert health_check(channel) == "SERVING"
+    other = start_server(*tls, "--allowed-client-names", "keda-operator.keda.svc")
+    with secure_channel(other.target, material.ca, client=material.client) as channel:
+        with pytest.raises(grpc.RpcError) as refused:
+            health_check(channel)
+    assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+    with secure_channel(other.target, material.ca, client=material.other_client) as channel:
+        with pytest.raises(grpc.RpcError):
+            health_check(channel)
+    assert other.proc.poll() is None
+    result = subprocess.run([kks_binary, "serve", "--allowed-client-names", "x"], capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0 and "needs --tls-client-ca" in result.stderr
