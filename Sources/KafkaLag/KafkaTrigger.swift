@@ -59,6 +59,10 @@ public struct KafkaTrigger: Hashable, Sendable {
         try self.init(metadata: metadata, profile: profile, ownKeys: TriggerOwnKeys(metadata: metadata))
     }
 
+    /// Bootstrap servers one source may list: librdkafka starts a thread per broker, so a
+    /// list of thousands is a request that costs the process thousands of threads.
+    public static let maximumBootstrapServers = 100
+
     /// With a profile, its scope is checked before its credentials go anywhere:
     /// transport rules before parsing, brokers after.
     private init(metadata: [String: String], profile: [String: String], ownKeys: TriggerOwnKeys) throws(KafkaLagError) {
@@ -66,7 +70,11 @@ public struct KafkaTrigger: Hashable, Sendable {
         try scope?.check(metadata: metadata, profileKeys: profile)
         var parser = KafkaMetadataParser(metadata: metadata, profile: profile)
         let parsed = try parser.parse()
-        try scope?.check(brokers: parsed.source.connection.bootstrapServers)
+        let brokers = parsed.source.connection.bootstrapServers
+        guard brokers.count <= Self.maximumBootstrapServers else {
+            throw KafkaLagError(.invalidMetadata, "bootstrapServers lists \(brokers.count) brokers; at most \(Self.maximumBootstrapServers) are accepted")
+        }
+        try scope?.check(brokers: brokers)
         self.init(
             source: parsed.source, scaling: parsed.scaling, kafkaVersion: parsed.kafkaVersion,
             configVersion: ownKeys.configVersion, triggerName: ownKeys.triggerName,

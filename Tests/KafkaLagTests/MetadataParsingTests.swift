@@ -128,6 +128,14 @@ struct MetadataParsingTests {
         #expect(try parse(["partitionLimitation": "9-0,0-99999"]).scaling.partitionLimitation?.count == 100_000, "an empty range counts nothing")
     }
 
+    @Test("bootstrapServers lists at most 100 brokers (librdkafka starts a thread per broker)")
+    func brokerCap() throws {
+        let hundred = (0..<100).map { "b\($0):9092" }.joined(separator: ",")
+        #expect(try parse(["bootstrapServers": hundred]).source.connection.bootstrapServers.count == 100)
+        let many = (0..<20_000).map { "b\($0):9092" }.joined(separator: ",")
+        #expect(failure(["bootstrapServers": many])?.message == "bootstrapServers lists 20000 brokers; at most 100 are accepted")
+    }
+
     @Test("version follows sarama's grammar", arguments: [
         ("2.8.1", "2.8.1"), ("0.10.2.1", "0.10.2.1"), ("10.0.0", "10.0.0"),
     ])
