@@ -5,7 +5,7 @@ public struct KafkaLagError: Error, Hashable, Sendable, CustomStringConvertible 
     /// What kind of failure this is. Extensible: new codes are not a breaking change.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Wrapped: Hashable, Sendable {
-            case invalidMetadata, unavailable, timedOut, unauthenticated, permissionDenied, failedPrecondition, internalError
+            case invalidMetadata, unavailable, timedOut, deadlineExceeded, unauthenticated, permissionDenied, failedPrecondition, internalError
         }
         private let wrapped: Wrapped
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
@@ -16,6 +16,9 @@ public struct KafkaLagError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let unavailable = Self(.unavailable)
         /// Kafka did not answer within the deadline. → UNAVAILABLE or DEADLINE_EXCEEDED
         public static let timedOut = Self(.timedOut)
+        /// The caller's own deadline ran out while it waited for a shared read, which goes
+        /// on for the other callers: not a failure of the source. → DEADLINE_EXCEEDED
+        public static let deadlineExceeded = Self(.deadlineExceeded)
         /// SASL or TLS authentication refused. → UNAUTHENTICATED
         public static let unauthenticated = Self(.unauthenticated)
         /// Authorization refused (topic or group ACLs). → PERMISSION_DENIED

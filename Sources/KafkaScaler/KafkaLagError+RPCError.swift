@@ -12,6 +12,7 @@ extension RPCError {
         case .permissionDenied: code = .permissionDenied
         case .failedPrecondition: code = .failedPrecondition
         case .timedOut: code = deadline.map { ContinuousClock.now >= $0 } == true ? .deadlineExceeded : .unavailable
+        case .deadlineExceeded: code = .deadlineExceeded
         case .unavailable: code = .unavailable
         default: code = .internal
         }

@@ -195,13 +195,17 @@ public final class ScalerRegistry: Sendable {
         do {
             return (try await read(pinned, deadline: deadline, maxAge: maxAge), pinned)
         } catch {
+            // The caller gave up waiting; the read goes on and decides about the source.
+            if error.code == .deadlineExceeded { throw error }
             guard let retry = await recover(key, pinned: pinned, from: error) else { throw error }
             if let deadline, ContinuousClock.now >= deadline { throw error }
             do {
                 return (try await read(retry, deadline: deadline, maxAge: maxAge), retry)
             } catch {
-                state.withLock { state in _ = state.machine.failed(key, generation: retry.generation, message: error.message) }
-                logger.warning("retry after rebuild failed", metadata: Self.metadata(key, retry).merging(["error": "\(error)"]) { $1 })
+                if error.code != .deadlineExceeded {
+                    state.withLock { state in _ = state.machine.failed(key, generation: retry.generation, message: error.message) }
+                    logger.warning("retry after rebuild failed", metadata: Self.metadata(key, retry).merging(["error": "\(error)"]) { $1 })
+                }
                 throw error
             }
         }
@@ -221,7 +225,7 @@ public final class ScalerRegistry: Sendable {
                 if let task = state.reads[readID] { return .wait(task, joined: true) }
                 return .wait(Task { .failure(KafkaLagError(.internalError, "coalesced read \(readID) vanished")) }, joined: true)
             case .start(let readID):
-                let task = Task { await self.performRead(source, readID: readID, deadline: deadline) }
+                let task = Task { await self.performRead(source, readID: readID) }
                 state.reads[readID] = task
                 return .wait(task, joined: false)
             }
@@ -232,17 +236,35 @@ public final class ScalerRegistry: Sendable {
             return stored
         case .wait(let task, let joined):
             if joined { metrics.coalescedWaits.increment() }
-            return try await task.value.get()
+            return try await Self.wait(for: task, until: deadline).get()
         }
     }
 
-    /// The Kafka round trip behind a coalesced read.
-    private func performRead(_ source: Source, readID: UInt64, deadline callerDeadline: ContinuousClock.Instant?) async
-        -> Result<ObservationCache.Stored, KafkaLagError>
-    {
+    /// The read's outcome, or `deadlineExceeded` once the caller's own `deadline` passes
+    /// first; the read itself goes on for the callers still waiting.
+    private static func wait(
+        for task: Task<Result<ObservationCache.Stored, KafkaLagError>, Never>, until deadline: ContinuousClock.Instant?
+    ) async -> Result<ObservationCache.Stored, KafkaLagError> {
+        guard let deadline else { return await task.value }
+        let outcome = FirstOutcome<Result<ObservationCache.Stored, KafkaLagError>>()
+        return await withCheckedContinuation { continuation in
+            outcome.set(continuation)
+            let timer = Task {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                outcome.resume(.failure(KafkaLagError(.deadlineExceeded, "the call's deadline ran out while Kafka was being read")))
+            }
+            Task {
+                outcome.resume(await task.value)
+                timer.cancel()
+            }
+        }
+    }
+
+    /// The Kafka round trip behind a coalesced read. It runs on `--kafka-timeout`, never on
+    /// a caller's deadline: every caller that joins it waits only as long as its own.
+    private func performRead(_ source: Source, readID: UInt64) async -> Result<ObservationCache.Stored, KafkaLagError> {
         let started = ContinuousClock.now
-        let bound = started.advanced(by: configuration.kafkaTimeout)
-        let deadline = callerDeadline.map { min($0, bound) } ?? bound
+        let deadline = started.advanced(by: configuration.kafkaTimeout)
         let leased: Result<PooledReader, KafkaLagError> = state.withLock { state in
             Result { () throws(KafkaLagError) in try state.pool.lease(source.connection, open: { () throws(KafkaLagError) in PooledReader(try readers.makeReader(for: source.connection)) }) }
         }

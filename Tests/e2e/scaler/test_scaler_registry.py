@@ -2,6 +2,7 @@
 different lag for the same group and topic: drift, version bumps, stale versions,
 failover to a pending source, outages and reload."""
 
+import threading
 import time
 
 import grpc
@@ -192,3 +193,34 @@ def test_version_takeover_is_bounded_and_loud(clusters, scaler):
     assert len(warnings) == 1 and '"to_version":"5000"' in warnings[0], warnings
     assert server.get_metrics(NAME, source(a, 5001)) == a_metric
     assert len([line for line in server.log_lines if "configVersion jumped" in line]) == 1
+
+
+def test_a_callers_short_deadline_does_not_fail_a_shared_read(clusters, scaler):
+    """Issue 13: a coalesced read ran under the first caller's deadline, and its timeout
+    counted as a failure of the source (re-resolve, connection rebuild, joined callers
+    failed). Shared reads run on --kafka-timeout; a caller's deadline ends only its wait."""
+    a, _, a_metric, _ = clusters
+    server = scaler("--lag-cache-ttl", "0", "--kafka-timeout", "6")
+    assert server.get_metrics(NAME, source(a, 0)) == a_metric
+    for broker in a.broker_ids:
+        a.command(f"rtt {broker} 1500")
+    rebuilds = server.metric("kafka_scaler_connection_rebuilds_total")
+    impatient: list = []
+
+    def start_the_read():
+        try:
+            server.get_metrics(NAME, source(a, 0), timeout=0.8)
+        except grpc.RpcError as error:
+            impatient.append(error.code())
+
+    first = threading.Thread(target=start_the_read)
+    first.start()
+    time.sleep(0.3)  # the impatient caller's read is in flight; this one joins it
+    assert server.get_metrics(NAME, source(a, 0), timeout=15) == a_metric
+    first.join(10)
+    assert impatient == [grpc.StatusCode.DEADLINE_EXCEEDED]
+    assert server.metric("kafka_scaler_connection_rebuilds_total") == rebuilds
+    entry = server.entry(NAME)
+    assert entry["state"] == "ready" and not entry["lastError"], entry
+    for broker in a.broker_ids:
+        a.command(f"rtt {broker} 0")
