@@ -5,7 +5,8 @@ public struct KafkaLagError: Error, Hashable, Sendable, CustomStringConvertible 
     /// What kind of failure this is. Extensible: new codes are not a breaking change.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Wrapped: Hashable, Sendable {
-            case invalidMetadata, unavailable, timedOut, deadlineExceeded, unauthenticated, permissionDenied, failedPrecondition, internalError
+            case invalidMetadata, unavailable, timedOut, deadlineExceeded, unauthenticated, permissionDenied, failedPrecondition,
+                resourceExhausted, internalError
         }
         private let wrapped: Wrapped
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
@@ -25,6 +26,8 @@ public struct KafkaLagError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let permissionDenied = Self(.permissionDenied)
         /// Unknown topic, no active partition, coordinator errors. → FAILED_PRECONDITION
         public static let failedPrecondition = Self(.failedPrecondition)
+        /// A server-wide cap (registry entries, Kafka connections) is reached. → RESOURCE_EXHAUSTED
+        public static let resourceExhausted = Self(.resourceExhausted)
         /// A bug or an unexpected librdkafka answer. → INTERNAL
         public static let internalError = Self(.internalError)
 

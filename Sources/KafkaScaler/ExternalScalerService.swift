@@ -67,7 +67,13 @@ public struct ExternalScalerService: RPCService {
             return .failure(error)
         }
         let admitted: AdmittedTrigger
-        switch registry.admit(resolved.admission, cachedFor: resolved.trigger.scaling) {
+        let cached: ScalerRegistry.CachedAnswer
+        do throws(KafkaLagError) {
+            cached = try registry.admit(resolved.admission, cachedFor: resolved.trigger.scaling)
+        } catch {
+            return .failure(RPCError(error, deadline: context.deadline))
+        }
+        switch cached {
         case .evaluated(let evaluation):
             return .response(answer(evaluation))
         case .observed(let pinned, let stored):
@@ -164,7 +170,11 @@ public struct ExternalScalerService: RPCService {
     /// registry is never touched) and admits the trigger.
     private func admit(_ ref: ScaledObjectRefInterner.Interned, _ context: ServerContext) throws(RPCError) -> AdmittedTrigger {
         let resolved = try resolve(ref, context)
-        return AdmittedTrigger(resolved: resolved, pinned: registry.admit(resolved.admission))
+        do throws(KafkaLagError) {
+            return AdmittedTrigger(resolved: resolved, pinned: try registry.admit(resolved.admission))
+        } catch {
+            throw RPCError(error, deadline: context.deadline)
+        }
     }
 
     /// The request's trigger, remembered with its interned ref until the resolver's

@@ -13,6 +13,7 @@ extension RPCError {
         case .failedPrecondition: code = .failedPrecondition
         case .timedOut: code = deadline.map { ContinuousClock.now >= $0 } == true ? .deadlineExceeded : .unavailable
         case .deadlineExceeded: code = .deadlineExceeded
+        case .resourceExhausted: code = .resourceExhausted
         case .unavailable: code = .unavailable
         default: code = .internal
         }

@@ -55,6 +55,12 @@ public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
         slots.values.filter { $0.handle != nil }.count + leases.values.filter(\.retired).count
     }
 
+    /// Distinct connections pinned or open.
+    public var connectionCount: Int { slots.count }
+
+    /// Whether `settings` is pinned or open already (pinning it again adds no connection).
+    public func holds(_ settings: ConnectionSettings) -> Bool { slots[settings] != nil }
+
     /// An entry pins `settings`.
     public mutating func retain(_ settings: ConnectionSettings) {
         slots[settings, default: Slot(backoff: RebuildBackoff(configuration: configuration.rebuildBackoff))].entries += 1

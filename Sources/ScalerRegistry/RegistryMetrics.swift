@@ -19,6 +19,10 @@ struct RegistryMetrics: Sendable {
         swaps[reason]?.increment()
     }
 
+    func rejected(_ reason: String) {
+        Counter(label: "kafka_scaler_registry_rejected_total", dimensions: [("reason", reason)]).increment()
+    }
+
     func kafkaError(kind: String) {
         Counter(label: "kafka_scaler_kafka_errors_total", dimensions: [("kind", kind)]).increment()
     }

@@ -17,16 +17,30 @@ public final class ScalerRegistry: Sendable {
         /// An entry no request touched for this long is removed (its ScaledObject is gone;
         /// KEDA polls every 30 s by default). Default 15 minutes.
         public var entryIdleTimeout: Duration
+        /// Entries at most (`--max-registry-entries`); past it a new trigger is refused while
+        /// existing ones keep being served. Default 50,000.
+        public var maxEntries: Int
+        /// Distinct Kafka connections (sources' connection settings) at most
+        /// (`--max-kafka-connections`); a trigger that would add one is refused. Default 256.
+        public var maxConnections: Int
 
-        public init(lagCacheTTL: Duration, kafkaTimeout: Duration, pool: ConnectionPoolConfiguration, entryIdleTimeout: Duration) {
+        public init(
+            lagCacheTTL: Duration, kafkaTimeout: Duration, pool: ConnectionPoolConfiguration, entryIdleTimeout: Duration,
+            maxEntries: Int, maxConnections: Int
+        ) {
             self.lagCacheTTL = lagCacheTTL
             self.kafkaTimeout = kafkaTimeout
             self.pool = pool
             self.entryIdleTimeout = entryIdleTimeout
+            self.maxEntries = maxEntries
+            self.maxConnections = maxConnections
         }
 
         public static var defaults: Self {
-            Self(lagCacheTTL: .seconds(2), kafkaTimeout: .seconds(5), pool: .defaults, entryIdleTimeout: .seconds(900))
+            Self(
+                lagCacheTTL: .seconds(2), kafkaTimeout: .seconds(5), pool: .defaults, entryIdleTimeout: .seconds(900),
+                maxEntries: 50_000, maxConnections: 256
+            )
         }
     }
 
@@ -77,14 +91,38 @@ public final class ScalerRegistry: Sendable {
 
     /// Admits a valid request and returns the pin to serve it from. Opens no
     /// connection: `GetMetricSpec` stays free of Kafka I/O.
-    public func admit(_ admission: RegistryStateMachine.Admission) -> PinnedSource {
+    public func admit(_ admission: RegistryStateMachine.Admission) throws(KafkaLagError) -> PinnedSource {
         let now = clock.now()
-        let (pinned, admitted) = state.withLock { state in
+        let outcome = state.withLock { state -> Result<(PinnedSource, Published), KafkaLagError> in
+            if let refusal = refusal(admission, in: state) { return .failure(refusal) }
             let (pinned, admitted) = state.machine.admitInPlace(admission, at: now) { $0.pinned }
-            return (pinned, Self.applied(admitted, to: &state, at: now))
+            return .success((pinned, Self.applied(admitted, to: &state, at: now)))
         }
+        let (pinned, admitted) = try rejected(outcome).get()
         publish(admitted, for: admission.key)
         return pinned
+    }
+
+    /// Why `admission` would take the registry past a cap, if it would: only a new entry,
+    /// or a version bump to a connection not yet held, can. Existing entries always pass.
+    private func refusal(_ admission: RegistryStateMachine.Admission, in state: borrowing State) -> KafkaLagError? {
+        let existing = state.machine.entries[admission.key]
+        if let existing, admission.version <= existing.pinned.version { return nil }
+        if existing == nil, state.machine.entries.count >= configuration.maxEntries {
+            return KafkaLagError(.resourceExhausted, "the registry holds \(state.machine.entries.count) entries, the most --max-registry-entries allows; existing triggers keep being served")
+        }
+        if state.pool.connectionCount >= configuration.maxConnections, !state.pool.holds(admission.source.connection) {
+            return KafkaLagError(.resourceExhausted, "the scaler holds \(state.pool.connectionCount) Kafka connections, the most --max-kafka-connections allows; existing triggers keep being served")
+        }
+        return nil
+    }
+
+    /// Counts a refusal, outside the lock.
+    private func rejected<T>(_ outcome: Result<T, KafkaLagError>) -> Result<T, KafkaLagError> {
+        if case .failure(let error) = outcome {
+            metrics.rejected(error.message.contains("--max-registry-entries") ? "entries" : "connections")
+        }
+        return outcome
     }
 
     /// Admits a valid request and, under the same lock, answers it from the entry's
@@ -92,29 +130,38 @@ public final class ScalerRegistry: Sendable {
     /// path of a KEDA round's second call and of repeated polls. The kept evaluation
     /// is checked first, so a hit costs one lookup of the entry's lag and one of the
     /// entry, and no copy of the pin.
-    public func admit(_ admission: RegistryStateMachine.Admission, cachedFor scaling: ScalingParameters) -> CachedAnswer {
+    public func admit(_ admission: RegistryStateMachine.Admission, cachedFor scaling: ScalingParameters) throws(KafkaLagError) -> CachedAnswer {
         let now = clock.now()
-        let (answer, admitted) = state.withLock { state in
-            let (newest, ttl) = (state.cache.latestSequence, state.cache.ttl)
-            let kept = state.lag.index(forKey: admission.key).flatMap {
-                state.lag.values[$0].reuseNewest(newest, scaling: scaling, ttl: ttl, at: now)
-            }
-            let (served, admitted) = state.machine.admitInPlace(admission, at: now) { entry -> Served in
-                if let kept, kept.generation == entry.pinned.generation { return .kept(kept.evaluation, ready: entry.state == .ready) }
-                return .pin(entry.pinned)
-            }
-            let applied = Self.applied(admitted, to: &state, at: now)
-            switch served {
-            case .kept(let evaluation, let ready):
-                if !ready, let kept { state.machine.succeeded(admission.key, generation: kept.generation) }
-                return (CachedAnswer.evaluated(evaluation), applied)
-            case .pin(let pinned):
-                return (Self.cached(admission.key, pinned: pinned, scaling: scaling, in: &state, at: now), applied)
-            }
+        let outcome = state.withLock { state -> Result<(CachedAnswer, Published), KafkaLagError> in
+            if let refusal = refusal(admission, in: state) { return .failure(refusal) }
+            return .success(Self.admitCached(admission, scaling: scaling, in: &state, at: now))
         }
+        let (answer, admitted) = try rejected(outcome).get()
         publish(admitted, for: admission.key)
         if case .uncached = answer {} else { metrics.cacheHits.increment() }
         return answer
+    }
+
+    /// The fast path's work under the lock: the kept evaluation, else a fresh observation, else nothing.
+    private static func admitCached(
+        _ admission: RegistryStateMachine.Admission, scaling: ScalingParameters, in state: inout State, at now: RegistryInstant
+    ) -> (CachedAnswer, Published) {
+        let (newest, ttl) = (state.cache.latestSequence, state.cache.ttl)
+        let kept = state.lag.index(forKey: admission.key).flatMap {
+            state.lag.values[$0].reuseNewest(newest, scaling: scaling, ttl: ttl, at: now)
+        }
+        let (served, admitted) = state.machine.admitInPlace(admission, at: now) { entry -> Served in
+            if let kept, kept.generation == entry.pinned.generation { return .kept(kept.evaluation, ready: entry.state == .ready) }
+            return .pin(entry.pinned)
+        }
+        let applied = Self.applied(admitted, to: &state, at: now)
+        switch served {
+        case .kept(let evaluation, let ready):
+            if !ready, let kept { state.machine.succeeded(admission.key, generation: kept.generation) }
+            return (CachedAnswer.evaluated(evaluation), applied)
+        case .pin(let pinned):
+            return (Self.cached(admission.key, pinned: pinned, scaling: scaling, in: &state, at: now), applied)
+        }
     }
 
     /// What the fast path read from the admitted entry.

@@ -41,6 +41,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a Kafka read may take; a call's own deadline shortens it (env: KKS_KAFKA_TIMEOUT) (default: 5)")
     var kafkaTimeout: Double?
 
+    @Option(help: "Registry entries (triggers) at most; past it a new trigger gets RESOURCE_EXHAUSTED while existing ones keep being served (env: KKS_MAX_REGISTRY_ENTRIES) (default: 50000)")
+    var maxRegistryEntries: Int?
+
+    @Option(help: "Distinct Kafka connections at most; a trigger that would add one gets RESOURCE_EXHAUSTED (env: KKS_MAX_KAFKA_CONNECTIONS) (default: 256)")
+    var maxKafkaConnections: Int?
+
     @Option(help: "Seconds a graceful shutdown may take (env: KKS_SHUTDOWN_GRACE) (default: 20)")
     var shutdownGrace: Double?
 
@@ -88,6 +94,8 @@ struct Serve: AsyncParsableCommand {
         var allowReadableProfiles: Bool
         var allowedBrokers: [BrokerPattern]?
         var allowCoreDumps: Bool
+        var maxRegistryEntries: Int
+        var maxKafkaConnections: Int
         var lagCacheTTL: Duration
         var kafkaTimeout: Duration
         var shutdownGrace: Duration
@@ -127,6 +135,11 @@ struct Serve: AsyncParsableCommand {
         guard clientNames.isEmpty || clientCA != nil else {
             throw ValidationError("--allowed-client-names (KKS_ALLOWED_CLIENT_NAMES) needs --tls-client-ca: without mTLS clients present no certificate")
         }
+        func count(_ flag: Int?, _ variable: String, _ fallback: Int) throws -> Int {
+            let value = try EnvironmentOption.resolve(flag, variable: variable, default: fallback) { Int($0) }
+            guard value >= 1 else { throw ValidationError("\(variable) value \(value) must be at least 1") }
+            return value
+        }
         func boolean(_ flag: Bool?, _ variable: String) throws -> Bool {
             try EnvironmentOption.resolve(flag, variable: variable, default: false) { Bool($0) }
         }
@@ -140,6 +153,8 @@ struct Serve: AsyncParsableCommand {
             allowReadableProfiles: try boolean(allowReadableProfiles, "KKS_ALLOW_READABLE_PROFILES"),
             allowedBrokers: try path(allowedBootstrapServers, "KKS_ALLOWED_BOOTSTRAP_SERVERS").map(Self.brokerPatterns),
             allowCoreDumps: try boolean(allowCoreDumps, "KKS_ALLOW_CORE_DUMPS"),
+            maxRegistryEntries: try count(maxRegistryEntries, "KKS_MAX_REGISTRY_ENTRIES", 50_000),
+            maxKafkaConnections: try count(maxKafkaConnections, "KKS_MAX_KAFKA_CONNECTIONS", 256),
             lagCacheTTL: try seconds(lagCacheTtl, "KKS_LAG_CACHE_TTL", 2),
             kafkaTimeout: try seconds(kafkaTimeout, "KKS_KAFKA_TIMEOUT", 5, minimum: 0.1),
             shutdownGrace: try seconds(shutdownGrace, "KKS_SHUTDOWN_GRACE", 20),
@@ -213,6 +228,8 @@ struct Serve: AsyncParsableCommand {
         var registry = ScalerRegistry.Configuration.defaults
         registry.lagCacheTTL = options.lagCacheTTL
         registry.kafkaTimeout = options.kafkaTimeout
+        registry.maxEntries = options.maxRegistryEntries
+        registry.maxConnections = options.maxKafkaConnections
         let scaler = try ScalerAssembly(
             grpc: GRPCServerConfiguration(
                 host: options.host, port: options.port, shutdownGrace: options.shutdownGrace, allowedClientNames: options.allowedClientNames

@@ -79,7 +79,7 @@ struct OpsRoutesTests {
     func reloadOne() throws {
         let (routes, registry) = makeRoutes()
         let source = Source(connection: ConnectionSettings(bootstrapServers: ["a:9092"]), consumerGroup: "g", topic: "t")
-        _ = registry.admit(.init(key: RegistryKey(namespace: "shop", name: "orders"), version: 0, source: source,
+        _ = try registry.admit(.init(key: RegistryKey(namespace: "shop", name: "orders"), version: 0, source: source,
                                  metadata: ["bootstrapServers": "a:9092", "consumerGroup": "g", "topic": "t"]))
         func reload(_ query: [String: String]) -> OpsResponse {
             routes.respond(to: OpsRequest(method: .POST, path: "/registry/reload", query: query, fromLoopback: true))

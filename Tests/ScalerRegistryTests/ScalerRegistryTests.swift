@@ -22,7 +22,7 @@ struct ScalerRegistryTests {
         let registry = makeRegistry()
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
         kafka.state.withLock { $0.delay = .milliseconds(100) }
-        let pin = registry.admit(Fixtures.admission(a))
+        let pin = try registry.admit(Fixtures.admission(a))
         let lags = try await withThrowingTaskGroup(of: Int64.self) { group in
             for _ in 0..<100 {
                 group.addTask {
@@ -41,7 +41,7 @@ struct ScalerRegistryTests {
     func cacheTTL() async throws {
         let registry = makeRegistry()
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
-        let pin = registry.admit(Fixtures.admission(a))
+        let pin = try registry.admit(Fixtures.admission(a))
         _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
         #expect(registry.cachedObservation(for: pin) != nil)
         clock.advance(.seconds(2))
@@ -56,7 +56,7 @@ struct ScalerRegistryTests {
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
         for index in 0..<500 {
             let key = RegistryKey(namespace: "shop", name: "consumer-\(index)")
-            let pin = registry.admit(Fixtures.admission(a, key: key))
+            let pin = try registry.admit(Fixtures.admission(a, key: key))
             _ = try await registry.observation(for: key, pinned: pin, deadline: nil)
         }
         #expect(kafka.readersMade == 1)
@@ -68,8 +68,8 @@ struct ScalerRegistryTests {
         let registry = makeRegistry()
         kafka.answer("a:9092", .failure(KafkaLagError(.unavailable, "all brokers down")))
         kafka.answer("b:9092", .success(.orders(committed: 1, latest: 8)))
-        let pinA = registry.admit(Fixtures.admission(a))
-        let served = registry.admit(Fixtures.admission(b))
+        let pinA = try registry.admit(Fixtures.admission(a))
+        let served = try registry.admit(Fixtures.admission(b))
         #expect(served == pinA, "drift is served from the pin")
         let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: served, deadline: nil)
         #expect(pinned.source == b)
@@ -84,7 +84,7 @@ struct ScalerRegistryTests {
     func failureBacksOff() async throws {
         let registry = makeRegistry(ttl: .zero)
         kafka.answer("a:9092", .failure(KafkaLagError(.unavailable, "all brokers down")))
-        let pin = registry.admit(Fixtures.admission(a))
+        let pin = try registry.admit(Fixtures.admission(a))
         await #expect(throws: KafkaLagError.self) { _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil) }
         #expect(kafka.reads == 2, "read, rebuild, retry once")
         #expect(kafka.readersMade == 2)
@@ -106,7 +106,7 @@ struct ScalerRegistryTests {
         let rotated = Fixtures.source("a:9092", password: "rotated")
         kafka.state.withLock { $0.reResolved["a:9092"] = rotated }
         kafka.answer("a:9092", .failure(KafkaLagError(.unauthenticated, "SASL authentication failed")))
-        let pin = registry.admit(Fixtures.admission(Fixtures.source("a:9092", password: "old")))
+        let pin = try registry.admit(Fixtures.admission(Fixtures.source("a:9092", password: "old")))
         // The fake answers per broker, so the retry through the rotated source fails too; the pin still moved.
         await #expect(throws: KafkaLagError.self) { _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil) }
         #expect(registry.status().entries.first?.pinned.fingerprint == rotated.fingerprint)
@@ -118,7 +118,7 @@ struct ScalerRegistryTests {
         var scaling = ScalingParameters.defaults
         scaling.excludePersistentLag = true
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
-        let pin = registry.admit(Fixtures.admission(a))
+        let pin = try registry.admit(Fixtures.admission(a))
 
         func round() async throws -> [Evaluation] {
             let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
@@ -139,19 +139,19 @@ struct ScalerRegistryTests {
         let registry = makeRegistry()
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
         let admission = Fixtures.admission(a)
-        guard case .uncached = registry.admit(admission, cachedFor: .defaults) else {
+        guard case .uncached = try registry.admit(admission, cachedFor: .defaults) else {
             Issue.record("nothing is cached before the first read")
             return
         }
-        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: registry.admit(admission), deadline: nil)
-        guard case .observed(let servedFrom, let cached) = registry.admit(admission, cachedFor: .defaults) else {
+        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: try registry.admit(admission), deadline: nil)
+        guard case .observed(let servedFrom, let cached) = try registry.admit(admission, cachedFor: .defaults) else {
             Issue.record("a fresh observation not evaluated yet is handed out for evaluation")
             return
         }
         #expect(cached == stored && servedFrom == pinned)
         let computed = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults)
         for _ in 0..<3 {
-            let answer = registry.admit(admission, cachedFor: .defaults)
+            let answer = try registry.admit(admission, cachedFor: .defaults)
             guard case .evaluated(let reused) = answer else {
                 Issue.record("same observation and parameters: the kept evaluation is reused, got \(answer)")
                 return
@@ -164,8 +164,8 @@ struct ScalerRegistryTests {
         // A newer observation of another source: the kept evaluation is found through the cache instead.
         kafka.answer("b:9092", .success(.orders(committed: 1, latest: 8)))
         let other = RegistryKey(namespace: "shop", name: "billing")
-        _ = try await registry.observation(for: other, pinned: registry.admit(Fixtures.admission(b, key: other)), deadline: nil)
-        guard case .evaluated(let stillKept) = registry.admit(admission, cachedFor: .defaults) else {
+        _ = try await registry.observation(for: other, pinned: try registry.admit(Fixtures.admission(b, key: other)), deadline: nil)
+        guard case .evaluated(let stillKept) = try registry.admit(admission, cachedFor: .defaults) else {
             Issue.record("another source's read does not invalidate this entry's kept evaluation")
             return
         }
@@ -178,21 +178,21 @@ struct ScalerRegistryTests {
         let registry = makeRegistry()
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
         let admission = Fixtures.admission(a)
-        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: registry.admit(admission), deadline: nil)
+        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: try registry.admit(admission), deadline: nil)
         #expect(try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults).metricValue == 4)
         var lower = ScalingParameters.defaults
         lower.lagThreshold = 2
-        guard case .observed(_, let again) = registry.admit(admission, cachedFor: lower) else {
+        guard case .observed(_, let again) = try registry.admit(admission, cachedFor: lower) else {
             Issue.record("other parameters must be evaluated afresh")
             return
         }
         #expect(try registry.evaluate(Fixtures.key, pinned: pinned, stored: again, scaling: lower).metricValue == 2, "capped at 1 partition × 2")
-        guard case .evaluated(let kept) = registry.admit(admission, cachedFor: lower) else {
+        guard case .evaluated(let kept) = try registry.admit(admission, cachedFor: lower) else {
             Issue.record("the new parameters' evaluation is kept")
             return
         }
         #expect(kept.metricValue == 2)
-        guard case .observed = registry.admit(admission, cachedFor: .defaults) else {
+        guard case .observed = try registry.admit(admission, cachedFor: .defaults) else {
             Issue.record("only the newest evaluation is kept")
             return
         }
@@ -209,9 +209,9 @@ struct ScalerRegistryTests {
 
         func round(committed: Int64) async throws -> [Evaluation] {
             kafka.answer("a:9092", .success(.orders(committed: committed, latest: 9)))
-            let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: registry.admit(admission), deadline: nil)
+            let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: try registry.admit(admission), deadline: nil)
             let metrics = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling)
-            guard case .evaluated(let isActive) = registry.admit(admission, cachedFor: scaling) else {
+            guard case .evaluated(let isActive) = try registry.admit(admission, cachedFor: scaling) else {
                 Issue.record("the round's second call is answered from the kept evaluation")
                 return [metrics]
             }
@@ -234,21 +234,21 @@ struct ScalerRegistryTests {
         var scaling = ScalingParameters.defaults
         scaling.excludePersistentLag = true
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
-        var pin = registry.admit(Fixtures.admission(a))
+        var pin = try registry.admit(Fixtures.admission(a))
         for _ in 0..<2 {
             let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
             _ = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling)
         }
-        pin = registry.admit(Fixtures.admission(a, version: 1))
+        pin = try registry.admit(Fixtures.admission(a, version: 1))
         let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
         #expect(try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling).totalLag == 4)
     }
 
     @Test("a reload adopts the pending source now")
-    func reloadAdoptsPending() {
+    func reloadAdoptsPending() throws {
         let registry = makeRegistry()
-        _ = registry.admit(Fixtures.admission(a))
-        _ = registry.admit(Fixtures.admission(b))
+        _ = try registry.admit(Fixtures.admission(a))
+        _ = try registry.admit(Fixtures.admission(b))
         #expect(registry.status().entries.first?.pending?.brokers == ["b:9092"])
         #expect(registry.reload(nil) == 1)
         let entry = registry.status().entries.first
@@ -256,9 +256,9 @@ struct ScalerRegistryTests {
     }
 
     @Test("GetMetricSpec-style admission opens no connection")
-    func admissionDoesNoIO() {
+    func admissionDoesNoIO() throws {
         let registry = makeRegistry()
-        _ = registry.admit(Fixtures.admission(a))
+        _ = try registry.admit(Fixtures.admission(a))
         #expect(kafka.readersMade == 0 && kafka.reads == 0)
         #expect(registry.status().connections.first?.state == "unopened")
     }
@@ -268,7 +268,7 @@ struct ScalerRegistryTests {
         let registry = makeRegistry()
         let secret = Fixtures.source("a:9092", password: "hunter2-very-secret")
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
-        let pin = registry.admit(Fixtures.admission(secret))
+        let pin = try registry.admit(Fixtures.admission(secret))
         let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
         _ = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults)
         let json = String(decoding: try JSONEncoder().encode(registry.status()), as: UTF8.self)
@@ -281,7 +281,7 @@ struct ScalerRegistryTests {
     func shutdownClosesAll() async throws {
         let registry = makeRegistry()
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
-        let pin = registry.admit(Fixtures.admission(a))
+        let pin = try registry.admit(Fixtures.admission(a))
         _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
         await registry.shutdown()
         #expect(kafka.state.withLock(\.readersClosed) == 1)
@@ -297,7 +297,7 @@ struct ScalerRegistryEvictionTests {
         let registry = ScalerRegistry(configuration: .defaults, readers: kafka, resolver: kafka, clock: clock,
                                       logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
-        let pin = registry.admit(Fixtures.admission(Fixtures.source("a:9092")))
+        let pin = try registry.admit(Fixtures.admission(Fixtures.source("a:9092")))
         _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
         clock.advance(.seconds(900))
         await registry.sweep()
@@ -315,7 +315,7 @@ struct ScalerRegistryEvictionTests {
         let registry = ScalerRegistry(configuration: .defaults, readers: kafka, resolver: kafka, clock: ManualClock(),
                                       logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
-        let pin = registry.admit(Fixtures.admission(Fixtures.source("a:9092")))
+        let pin = try registry.admit(Fixtures.admission(Fixtures.source("a:9092")))
         _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil, maxAge: .zero)
         await registry.sweep()
         #expect(kafka.state.withLock(\.readersClosed) == 0, "a healthy connection stays")
@@ -326,5 +326,45 @@ struct ScalerRegistryEvictionTests {
         _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil, maxAge: .zero)
         #expect(kafka.readersMade == 2)
         #expect(registry.pinned(Fixtures.key)?.generation == pin.generation)
+    }
+}
+
+@Suite("Scaler registry: caps on entries and Kafka connections")
+struct ScalerRegistryCapTests {
+    let kafka = FakeKafka()
+
+    func makeRegistry(maxEntries: Int, maxConnections: Int) -> ScalerRegistry {
+        var configuration = ScalerRegistry.Configuration.defaults
+        configuration.maxEntries = maxEntries
+        configuration.maxConnections = maxConnections
+        return ScalerRegistry(configuration: configuration, readers: kafka, resolver: kafka, clock: ManualClock(),
+                              logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+
+    func key(_ name: String) -> RegistryKey { RegistryKey(namespace: "ns", name: name) }
+
+    @Test("past --max-registry-entries a new entry is RESOURCE_EXHAUSTED naming the flag; existing ones keep being admitted")
+    func entryCap() throws {
+        let registry = makeRegistry(maxEntries: 2, maxConnections: 100)
+        for name in ["a", "b"] { _ = try registry.admit(Fixtures.admission(Fixtures.source(), key: key(name))) }
+        let error = #expect(throws: KafkaLagError.self) { try registry.admit(Fixtures.admission(Fixtures.source(), key: key("c"))) }
+        #expect(error?.code == .resourceExhausted)
+        #expect(error?.message.contains("--max-registry-entries") == true)
+        _ = try registry.admit(Fixtures.admission(Fixtures.source("b:9092"), key: key("a")))  // drift of an existing entry
+        _ = try registry.admit(Fixtures.admission(Fixtures.source(), version: 3, key: key("b")))  // a bump on a held connection
+        #expect(registry.status().entries.count == 2)
+    }
+
+    @Test("past --max-kafka-connections a trigger that would add a connection is refused; held connections stay open to new entries")
+    func connectionCap() throws {
+        let registry = makeRegistry(maxEntries: 100, maxConnections: 2)
+        _ = try registry.admit(Fixtures.admission(Fixtures.source("a:9092"), key: key("a")))
+        _ = try registry.admit(Fixtures.admission(Fixtures.source("b:9092"), key: key("b")))
+        let third = #expect(throws: KafkaLagError.self) { try registry.admit(Fixtures.admission(Fixtures.source("c:9092"), key: key("c"))) }
+        #expect(third?.message.contains("--max-kafka-connections") == true)
+        let bump = #expect(throws: KafkaLagError.self) { try registry.admit(Fixtures.admission(Fixtures.source("c:9092"), version: 1, key: key("a"))) }
+        #expect(bump?.code == .resourceExhausted)
+        _ = try registry.admit(Fixtures.admission(Fixtures.source("a:9092", group: "other"), key: key("d")))  // same connection: allowed
+        #expect(registry.pinned(key("a"))?.version == 0)
     }
 }

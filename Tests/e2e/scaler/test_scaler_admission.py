@@ -228,3 +228,25 @@ def test_caller_strings_cannot_forge_text_log_lines(mock_cluster, scaler):
     wait_until(lambda: sum("invalid trigger metadata" in line for line in server.log_lines) >= 3, 10, "three debug lines")
     assert not [line for line in server.log_lines if line.startswith("FORGED")], server.log_lines[-5:]
     assert sum("team\\n" + forged in line for line in server.log_lines) == 1
+
+
+def test_registry_caps_refuse_new_triggers_and_keep_serving_old_ones(mock_cluster, scaler):
+    """Issue 13: anyone reaching the port could add entries and Kafka connections without
+    bound. --max-registry-entries and --max-kafka-connections refuse the excess with
+    RESOURCE_EXHAUSTED naming the flag; existing triggers keep being served."""
+    cluster = mock_cluster(brokers=1, topics={"t": 1})
+    cluster.set_lags("g", "t", [2])
+    server = scaler("--max-registry-entries", "2", "--max-kafka-connections", "1")
+    assert server.get_metrics("one", trigger(cluster, "g", "t")) == 2
+    with pytest.raises(grpc.RpcError) as failure:
+        server.get_metrics("other-cluster", trigger(f"127.0.0.1:{cluster.ports.pop() + 1}", "g", "t"))
+    assert failure.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "--max-kafka-connections" in failure.value.details()
+    assert server.get_metrics("two", trigger(cluster, "g", "t")) == 2
+    with pytest.raises(grpc.RpcError) as failure:
+        server.stub.GetMetricSpec(server.ref("three", trigger(cluster, "g", "t")), timeout=5)
+    assert failure.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "--max-registry-entries" in failure.value.details()
+    assert server.get_metrics("one", trigger(cluster, "g", "t")) == 2
+    assert server.metric("kafka_scaler_registry_rejected_total", reason="entries") == 1
+    assert server.metric("kafka_scaler_registry_rejected_total", reason="connections") == 1
