@@ -64,13 +64,52 @@ def test_every_flag_in_args_exists_in_help(manifests, serve_help):
         assert variable in serve_help, f"{variable} is not a documented environment fallback"
 
 
-def test_probes_use_grpc_on_the_grpc_port_with_kubelet_timeouts(manifests):
+def flag(args, name):
+    return next((a.split("=", 1)[1] for a in args if a.startswith(f"--{name}=")), None)
+
+
+def test_probes_run_the_health_command_over_mtls_on_the_grpc_port(manifests, kks_binary):
+    """Kubelet gRPC probes cannot speak TLS, so with mTLS on the probes exec `health` with the
+    scaler's own certificate, which --allowed-client-names admits."""
     _, scaler = container(manifests)
     grpc_port = next(p["containerPort"] for p in scaler["ports"] if p["name"] == "grpc")
+    health_help = subprocess.run([kks_binary, "health", "--help"], check=True, capture_output=True, text=True, timeout=30).stdout
     for probe in (scaler["livenessProbe"], scaler["readinessProbe"]):
-        assert probe["grpc"]["port"] == grpc_port
+        command = probe["exec"]["command"]
+        assert command[:2] == ["keda-kafka-scaler", "health"]
+        for arg in command[2:]:
+            assert re.search(rf"{re.escape(arg.split('=', 1)[0])}\b", health_help), arg
+        assert flag(command, "address") == f"127.0.0.1:{grpc_port}"
+        assert flag(command, "tls-client-cert") == flag(scaler["args"], "tls-cert")
+        assert flag(command, "tls-client-key") == flag(scaler["args"], "tls-key")
+        assert flag(command, "tls-ca-cert") == flag(scaler["args"], "tls-client-ca")
         assert probe["timeoutSeconds"] >= 1
-    assert scaler["readinessProbe"]["grpc"]["service"] == "externalscaler.ExternalScaler"
+    assert flag(scaler["readinessProbe"]["exec"]["command"], "service") == "externalscaler.ExternalScaler"
+
+
+def test_mtls_is_on_by_default_with_cert_manager_certificates(manifests):
+    deployment, scaler = container(manifests)
+    certificates = {c["metadata"]["name"]: c for c in manifests["Certificate"]}
+    server, client = certificates["keda-kafka-scaler-tls"], certificates["keda-kafka-scaler-client"]
+    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    mounts = {m["name"]: m["mountPath"] for m in scaler["volumeMounts"]}
+    assert volumes["tls"]["secret"]["secretName"] == server["spec"]["secretName"]
+    assert volumes["tls"]["secret"]["defaultMode"] == 0o400
+    for name in ("tls-cert", "tls-key", "tls-client-ca"):
+        assert flag(scaler["args"], name).startswith(mounts["tls"] + "/")
+    allowed = flag(scaler["args"], "allowed-client-names").split(",")
+    probe_name = flag(scaler["readinessProbe"]["exec"]["command"], "tls-server-name")
+    assert probe_name in server["spec"]["dnsNames"] and probe_name in allowed and "client auth" in server["spec"]["usages"]
+    assert set(client["spec"]["dnsNames"]) <= set(allowed) and client["spec"]["usages"][0] == "client auth"
+    (auth,) = manifests["TriggerAuthentication"]
+    assert {ref["parameter"]: ref["name"] for ref in auth["spec"]["secretTargetRef"]} == {
+        "caCert": client["spec"]["secretName"], "tlsClientCert": client["spec"]["secretName"], "tlsClientKey": client["spec"]["secretName"]}
+    assert auth["metadata"]["namespace"] == client["metadata"]["namespace"]
+    for scaled in manifests["ScaledObject"]:
+        (trigger,) = scaled["spec"]["triggers"]
+        assert trigger["metadata"]["enableTLS"] == "true"
+        assert trigger["authenticationRef"]["name"] == auth["metadata"]["name"]
+        assert scaled["metadata"]["namespace"] == auth["metadata"]["namespace"]
 
 
 def test_termination_grace_exceeds_shutdown_grace(manifests, serve_help):
