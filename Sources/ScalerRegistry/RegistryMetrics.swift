@@ -29,8 +29,18 @@ struct RegistryMetrics: Sendable {
 
     /// 1 while `key` has a pending source, else 0.
     func pending(_ key: RegistryKey, _ isPending: Bool) {
+        pendingGauge(key).record(isPending ? 1 : 0)
+    }
+
+    /// Drops `key`'s pending series once its entry is evicted, so series do not pile up as
+    /// ScaledObjects come and go (or a caller invents keys).
+    func forgetPending(_ key: RegistryKey) {
+        pendingGauge(key).destroy()
+    }
+
+    private func pendingGauge(_ key: RegistryKey) -> Gauge {
         Gauge(label: "kafka_scaler_registry_pending", dimensions: [
             ("namespace", key.namespace), ("scaledobject", key.name), ("trigger", key.triggerName),
-        ]).record(isPending ? 1 : 0)
+        ])
     }
 }

@@ -22,9 +22,10 @@ public struct RegistryStateMachine: Sendable {
         public fileprivate(set) var lastError: String?
         /// The last request for this trigger: entries KEDA stopped asking about are evicted.
         public fileprivate(set) var lastSeen: RegistryInstant
-        /// Pending sources already announced, so drift is logged once per distinct source.
+        /// Pending sources already announced, so drift is logged once per distinct source
+        /// (at most ``announcementLimit``: past it, further distinct sources are not logged).
         fileprivate var announcedPending: Set<Source> = []
-        /// Stale (version, source) pairs already announced.
+        /// Stale (version, source) pairs already announced (at most ``announcementLimit``).
         fileprivate var announcedStale: Set<StaleRequest> = []
         /// ``Admission/identity`` of the last admission that matched the pin exactly:
         /// the same admission again is served without comparing sources.
@@ -59,7 +60,7 @@ public struct RegistryStateMachine: Sendable {
                 events = [.swapped(admission.key, from: old, to: pin, reason: .version)]
             } else if admission.version < pinned.version {
                 let stale = StaleRequest(version: admission.version, source: admission.source)
-                if announcedStale.insert(stale).inserted {
+                if announcedStale.count < RegistryStateMachine.announcementLimit, announcedStale.insert(stale).inserted {
                     events = [.stale(admission.key, requested: admission.version, pinnedVersion: pinned.version, source: admission.source)]
                 }
             } else if admission.source == pinned.source {
@@ -72,7 +73,7 @@ public struct RegistryStateMachine: Sendable {
                 } else {
                     pending?.metadata = admission.metadata
                 }
-                if announcedPending.insert(admission.source).inserted {
+                if announcedPending.count < RegistryStateMachine.announcementLimit, announcedPending.insert(admission.source).inserted {
                     events = [.drift(admission.key, version: pinned.version, pinned: pinned.source, pending: admission.source)]
                 }
             }
@@ -127,6 +128,10 @@ public struct RegistryStateMachine: Sendable {
     }
 
     public private(set) var entries: [RegistryKey: Entry] = [:]
+
+    /// Distinct drifted or stale sources one entry logs: a caller sending endless
+    /// variants must not grow an entry (or the log) without bound.
+    public static let announcementLimit = 64
     private var lastGeneration: UInt64 = 0
 
     public init() {}

@@ -68,9 +68,11 @@ public struct RegistryStatus: Sendable, Encodable {
 }
 
 extension RegistryStatus {
-    init(machine: RegistryStateMachine, lag: [RegistryKey: EntryLag], pool: [ConnectionPool<PooledReader>.Snapshot]) {
-        entries = machine.entries.keys.sorted().map { key in
-            let entry = machine.entries[key]!
+    /// Built from copies taken under the registry's lock, outside it: fingerprints are HMACs,
+    /// and thousands of them must not stall every request.
+    init(entries machineEntries: [RegistryKey: RegistryStateMachine.Entry], lag: [RegistryKey: EntryLag], pool: [ConnectionPool<PooledReader>.Snapshot]) {
+        entries = machineEntries.keys.sorted().map { key in
+            let entry = machineEntries[key]!
             let pin = entry.pinned
             return Entry(
                 namespace: key.namespace, name: key.name, triggerName: key.triggerName,

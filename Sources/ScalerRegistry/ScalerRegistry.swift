@@ -450,7 +450,8 @@ public final class ScalerRegistry: Sendable {
 
     /// Every entry and connection, for `GET /registry`.
     public func status() -> RegistryStatus {
-        state.withLock { RegistryStatus(machine: $0.machine, lag: $0.lag, pool: $0.pool.snapshots) }
+        let (entries, lag, pool) = state.withLock { ($0.machine.entries, $0.lag, $0.pool.snapshots) }
+        return RegistryStatus(entries: entries, lag: lag, pool: pool)
     }
 
     /// Re-pins one entry, or every entry when `key` is nil, to its newest source,
@@ -478,7 +479,7 @@ public final class ScalerRegistry: Sendable {
             return (evicted, closed, state.pool.handleCount, state.machine.entries.count)
         }
         for (key, pin) in evicted {
-            metrics.pending(key, false)
+            metrics.forgetPending(key)
             logger.info("registry entry evicted after no request for the idle timeout", metadata: Self.metadata(key, pin).merging([
                 "idle_timeout": "\(configuration.entryIdleTimeout)",
             ]) { $1 })

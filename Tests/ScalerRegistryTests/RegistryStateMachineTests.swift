@@ -53,6 +53,20 @@ struct RegistryStateMachineTests {
         #expect(machine.admit(Fixtures.admission(b), at: Fixtures.t0).events.isEmpty, "b was announced already")
     }
 
+    @Test("a caller sending endless distinct sources gets at most 64 drift and 64 stale announcements; pending still follows")
+    func announcementsAreBounded() {
+        var machine = RegistryStateMachine()
+        _ = machine.admit(Fixtures.admission(a, version: 5), at: Fixtures.t0)
+        var drift = 0, stale = 0
+        for index in 0..<1000 {
+            let variant = Fixtures.source("x\(index):9092")
+            drift += machine.admit(Fixtures.admission(variant, version: 5), at: Fixtures.t0).events.count
+            stale += machine.admit(Fixtures.admission(variant, version: 4), at: Fixtures.t0).events.count
+        }
+        #expect(drift == RegistryStateMachine.announcementLimit && stale == RegistryStateMachine.announcementLimit)
+        #expect(machine.entries[Fixtures.key]?.pending?.source == Fixtures.source("x999:9092"))
+    }
+
     @Test("the pinned source again clears pending")
     func pinnedSourceClearsPending() {
         var machine = RegistryStateMachine()
