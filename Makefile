@@ -2,7 +2,7 @@
 SWIFT_BUILD_FLAGS ?=
 PYTEST ?= .venv/bin/python -m pytest
 
-.PHONY: deps build release test serve demo proto stress
+.PHONY: deps build release test serve demo proto stress asan tsan
 
 deps:
 	bash scripts/install-deps.sh
@@ -27,6 +27,13 @@ demo: build
 
 proto:
 	bash scripts/generate-proto.sh
+
+## The Swift suites under AddressSanitizer and ThreadSanitizer (separate build folders).
+asan: deps
+	swift test --disable-xctest --sanitize=address --scratch-path .build-asan
+
+tsan: deps
+	swift test --disable-xctest --sanitize=thread --scratch-path .build-tsan
 
 ## Outage stress (issue 12): hundreds of fail-over-and-recover iterations, zero crashes expected.
 stress: deps

@@ -204,10 +204,21 @@ def test_real_5mib_body_is_resource_exhausted(conn):
 
 
 def test_just_under_4mib_is_parsed(conn):
-    """A 4 MiB - 1 KiB message is accepted and parsed (it names an unknown service: NOT_FOUND)."""
-    service = "x" * (grpc_wire.MAX_RECEIVE - 1024)
-    result = conn.call(body=frame(health_request(service)), timeout=15)
-    assert_trailers_only(result, grpc_wire.NOT_FOUND)
+    """A 4 MiB - 1 KiB message to a method without a smaller limit (reflection) is accepted
+    and parsed: it asks for an unknown file, answered in a message, then OK."""
+    request = grpc_wire.length_delimited(3, b"x" * (grpc_wire.MAX_RECEIVE - 1024))  # file_by_filename
+    result = conn.call(path=grpc_wire.REFLECTION_V1, body=frame(request), timeout=15)
+    assert result.grpc_status == grpc_wire.OK, result.describe()
+    assert len(result.messages) == 1, result.describe()
+    conn.assert_serving()
+
+
+def test_health_takes_requests_up_to_64kib(conn):
+    """Health and ExternalScaler requests are small: 64 KiB at most (issue 13)."""
+    fits = conn.call(body=frame(health_request("x" * (64 * 1024 - 16))), timeout=15)
+    assert_trailers_only(fits, grpc_wire.NOT_FOUND)
+    over = conn.call(body=frame(health_request("x" * (64 * 1024 + 16))), timeout=15)
+    assert_trailers_only(over, grpc_wire.RESOURCE_EXHAUSTED)
     conn.assert_serving()
 
 
