@@ -18,31 +18,21 @@ public struct AuthProfileScope: Hashable, Sendable {
     /// Reads the scope files of profile `name`: lists separated by commas, spaces or new lines.
     public init(profile name: String, keys: [String: String]) throws(KafkaLagError) {
         profile = name
-        if let text = keys[Self.brokersKey] {
-            var patterns: [BrokerPattern] = []
-            for item in Self.items(text) {
-                guard let pattern = BrokerPattern(item) else {
-                    throw KafkaLagError(.invalidMetadata, "auth profile \(GoSyntax.quote(name)) \(Self.brokersKey): invalid pattern \(GoSyntax.quote(item))")
-                }
-                patterns.append(pattern)
-            }
+        switch keys[Self.brokersKey].map(BrokerPattern.list) {
+        case .failure(let invalid):
+            throw KafkaLagError(.invalidMetadata, "auth profile \(GoSyntax.quote(name)) \(Self.brokersKey): invalid pattern \(GoSyntax.quote(invalid.item))")
+        case .success(let patterns):
             allowedBrokers = patterns
-        } else {
+        case nil:
             allowedBrokers = nil
         }
-        allowedNamespaces = keys[Self.namespacesKey].map(Self.items)
-    }
-
-    private static func items(_ text: String) -> [String] {
-        text.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init)
+        allowedNamespaces = keys[Self.namespacesKey].map(BrokerPattern.items)
     }
 
     /// Every bootstrap server must match a pattern of `allowedBrokers`.
     public func check(brokers: [String]) throws(KafkaLagError) {
-        guard let allowedBrokers else { return }
-        for broker in brokers where !allowedBrokers.contains(where: { $0.matches(broker) }) {
-            throw denied("bootstrap server \(GoSyntax.quote(broker)) is not in its \(Self.brokersKey)")
-        }
+        guard let allowedBrokers, let broker = BrokerPattern.firstOutside(brokers, allowedBrokers) else { return }
+        throw denied("bootstrap server \(GoSyntax.quote(broker)) is not in its \(Self.brokersKey)")
     }
 
     /// The request's namespace must be one of `allowedNamespaces`.
@@ -58,9 +48,7 @@ public struct AuthProfileScope: Hashable, Sendable {
     /// it, may not bring its own `ca` when the profile sets `tls`, and may not turn
     /// on `unsafeSsl` unless the profile does.
     public func check(metadata: [String: String], profileKeys: [String: String]) throws(KafkaLagError) {
-        func value(_ key: String, _ map: [String: String]) -> String? {
-            map[key].map(GoSyntax.trimSpace).flatMap { $0.isEmpty ? nil : $0 }
-        }
+        func value(_ key: String, _ map: [String: String]) -> String? { TriggerOwnKeys.value(key, in: map) }
         for key in ["tls", "sasl"] {
             if let fixed = value(key, profileKeys), let asked = value(key, metadata), asked != fixed {
                 throw denied("it sets \(key) \(GoSyntax.quote(fixed)) and metadata may not change it to \(GoSyntax.quote(asked))")

@@ -32,6 +32,26 @@ public struct BrokerPattern: Hashable, Sendable, CustomStringConvertible {
         return wildcard ? candidate.hasSuffix("." + host) : candidate == host
     }
 
+    /// The items of a list separated by commas, spaces or new lines (flag values, profile files).
+    public static func items(_ text: String) -> [String] {
+        text.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init)
+    }
+
+    /// Every pattern of such a list, or the first item that is none.
+    public static func list(_ text: String) -> Result<[BrokerPattern], InvalidBrokerPattern> {
+        var patterns: [BrokerPattern] = []
+        for item in items(text) {
+            guard let pattern = BrokerPattern(item) else { return .failure(InvalidBrokerPattern(item: item)) }
+            patterns.append(pattern)
+        }
+        return .success(patterns)
+    }
+
+    /// The first of `brokers` that none of `patterns` matches, if any.
+    public static func firstOutside(_ brokers: [String], _ patterns: [BrokerPattern]) -> String? {
+        brokers.first { broker in !patterns.contains { $0.matches(broker) } }
+    }
+
     public var description: String {
         (wildcard ? "*." : "") + host + (port.map { ":\($0)" } ?? "")
     }
@@ -50,4 +70,9 @@ public struct BrokerPattern: Hashable, Sendable, CustomStringConvertible {
         }
         return (String(text[..<colon]), String(port))
     }
+}
+
+/// A list item that is not a ``BrokerPattern``.
+public struct InvalidBrokerPattern: Error, Sendable {
+    public let item: String
 }

@@ -57,10 +57,8 @@ public final class TriggerResolver: SourceResolver {
     /// the profile's scope must allow it (PERMISSION_DENIED before any socket opens).
     public func trigger(for metadata: [String: String], namespace: String) throws(KafkaLagError) -> KafkaTrigger {
         let trigger = try trigger(for: metadata)
-        if let allowedBrokers {
-            for broker in trigger.source.connection.bootstrapServers where !allowedBrokers.contains(where: { $0.matches(broker) }) {
-                throw KafkaLagError(.permissionDenied, "bootstrap server \(broker.debugDescription) is not in --allowed-bootstrap-servers")
-            }
+        if let allowedBrokers, let broker = BrokerPattern.firstOutside(trigger.source.connection.bootstrapServers, allowedBrokers) {
+            throw KafkaLagError(.permissionDenied, "bootstrap server \(broker.debugDescription) is not in --allowed-bootstrap-servers")
         }
         try trigger.profileScope?.check(namespace: namespace)
         return trigger

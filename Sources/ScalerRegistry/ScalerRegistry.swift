@@ -93,36 +93,48 @@ public final class ScalerRegistry: Sendable {
     /// connection: `GetMetricSpec` stays free of Kafka I/O.
     public func admit(_ admission: RegistryStateMachine.Admission) throws(KafkaLagError) -> PinnedSource {
         let now = clock.now()
-        let outcome = state.withLock { state -> Result<(PinnedSource, Published), KafkaLagError> in
+        let outcome = state.withLock { state -> Result<(PinnedSource, Published), CapRefusal> in
             if let refusal = refusal(admission, in: state) { return .failure(refusal) }
             let (pinned, admitted) = state.machine.admitInPlace(admission, at: now) { $0.pinned }
             return .success((pinned, Self.applied(admitted, to: &state, at: now)))
         }
-        let (pinned, admitted) = try rejected(outcome).get()
+        let (pinned, admitted) = try passedCaps(outcome)
         publish(admitted, for: admission.key)
         return pinned
     }
 
+    /// A cap an admission would take the registry past.
+    private struct CapRefusal: Error {
+        /// `entries` or `connections`, the metric's label.
+        var reason: String
+        var error: KafkaLagError
+    }
+
     /// Why `admission` would take the registry past a cap, if it would: only a new entry,
-    /// or a version bump to a connection not yet held, can. Existing entries always pass.
-    private func refusal(_ admission: RegistryStateMachine.Admission, in state: borrowing State) -> KafkaLagError? {
-        let existing = state.machine.entries[admission.key]
-        if let existing, admission.version <= existing.pinned.version { return nil }
-        if existing == nil, state.machine.entries.count >= configuration.maxEntries {
-            return KafkaLagError(.resourceExhausted, "the registry holds \(state.machine.entries.count) entries, the most --max-registry-entries allows; existing triggers keep being served")
+    /// or a version bump to a connection not yet held, can. Existing entries always pass,
+    /// reading only the pinned version.
+    private func refusal(_ admission: RegistryStateMachine.Admission, in state: borrowing State) -> CapRefusal? {
+        let entries = state.machine.entries
+        let index = entries.index(forKey: admission.key)
+        if let index, admission.version <= entries.values[index].pinned.version { return nil }
+        if index == nil, entries.count >= configuration.maxEntries {
+            return CapRefusal(reason: "entries", error: KafkaLagError(.resourceExhausted, "the registry holds \(entries.count) entries, the most --max-registry-entries allows; existing triggers keep being served"))
         }
         if state.pool.connectionCount >= configuration.maxConnections, !state.pool.holds(admission.source.connection) {
-            return KafkaLagError(.resourceExhausted, "the scaler holds \(state.pool.connectionCount) Kafka connections, the most --max-kafka-connections allows; existing triggers keep being served")
+            return CapRefusal(reason: "connections", error: KafkaLagError(.resourceExhausted, "the scaler holds \(state.pool.connectionCount) Kafka connections, the most --max-kafka-connections allows; existing triggers keep being served"))
         }
         return nil
     }
 
-    /// Counts a refusal, outside the lock.
-    private func rejected<T>(_ outcome: Result<T, KafkaLagError>) -> Result<T, KafkaLagError> {
-        if case .failure(let error) = outcome {
-            metrics.rejected(error.message.contains("--max-registry-entries") ? "entries" : "connections")
+    /// The admission's outcome; a refusal is counted (outside the lock) and thrown.
+    private func passedCaps<T>(_ outcome: Result<T, CapRefusal>) throws(KafkaLagError) -> T {
+        switch outcome {
+        case .success(let value):
+            return value
+        case .failure(let refusal):
+            metrics.rejected(refusal.reason)
+            throw refusal.error
         }
-        return outcome
     }
 
     /// Admits a valid request and, under the same lock, answers it from the entry's
@@ -132,11 +144,11 @@ public final class ScalerRegistry: Sendable {
     /// entry, and no copy of the pin.
     public func admit(_ admission: RegistryStateMachine.Admission, cachedFor scaling: ScalingParameters) throws(KafkaLagError) -> CachedAnswer {
         let now = clock.now()
-        let outcome = state.withLock { state -> Result<(CachedAnswer, Published), KafkaLagError> in
+        let outcome = state.withLock { state -> Result<(CachedAnswer, Published), CapRefusal> in
             if let refusal = refusal(admission, in: state) { return .failure(refusal) }
             return .success(Self.admitCached(admission, scaling: scaling, in: &state, at: now))
         }
-        let (answer, admitted) = try rejected(outcome).get()
+        let (answer, admitted) = try passedCaps(outcome)
         publish(admitted, for: admission.key)
         if case .uncached = answer {} else { metrics.cacheHits.increment() }
         return answer

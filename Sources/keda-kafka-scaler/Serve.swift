@@ -131,7 +131,7 @@ struct Serve: AsyncParsableCommand {
             try TLSFiles.validated(certificateChain: certificate, privateKey: key, clientCA: clientCA)
         }
         let clientNames = try path(allowedClientNames, "KKS_ALLOWED_CLIENT_NAMES")
-            .map { $0.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init) } ?? []
+            .map(BrokerPattern.items) ?? []
         guard clientNames.isEmpty || clientCA != nil else {
             throw ValidationError("--allowed-client-names (KKS_ALLOWED_CLIENT_NAMES) needs --tls-client-ca: without mTLS clients present no certificate")
         }
@@ -187,11 +187,10 @@ struct Serve: AsyncParsableCommand {
     }
 
     private static func brokerPatterns(_ list: String) throws -> [BrokerPattern] {
-        try list.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map { item in
-            guard let pattern = BrokerPattern(String(item)) else {
-                throw ValidationError("--allowed-bootstrap-servers (KKS_ALLOWED_BOOTSTRAP_SERVERS): invalid pattern '\(item)'")
-            }
-            return pattern
+        do {
+            return try BrokerPattern.list(list).get()
+        } catch {
+            throw ValidationError("--allowed-bootstrap-servers (KKS_ALLOWED_BOOTSTRAP_SERVERS): invalid pattern '\(error.item)'")
         }
     }
 
