@@ -17,6 +17,9 @@ public struct MessageDeframer: Sendable {
     /// True while bytes of an incomplete message are buffered (a truncated request at END_STREAM).
     public var hasPartialMessage: Bool { readIndex < buffer.count }
 
+    /// Bytes received and not yet returned as a message.
+    public var bufferedByteCount: Int { buffer.count - readIndex }
+
     /// Adds received bytes.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         if readIndex == buffer.count {

@@ -60,6 +60,13 @@ public struct ServerCallStateMachine: Sendable {
     public var isFinished: Bool { response == .finished }
     /// True once response HEADERS were sent.
     public var hasSentHeaders: Bool { response != .idle }
+    /// Request bytes held until dispatch (a partial message, or a whole one waiting for
+    /// END_STREAM): the transport keeps their connection window closed meanwhile.
+    public var bufferedRequestBytes: Int {
+        guard case .body(let deframer, let message) = request else { return 0 }
+        return deframer.bufferedByteCount + (message?.count ?? 0)
+    }
+
     /// True once the client half-closed.
     public var hasRequestEnded: Bool {
         if case .ended = request { return true }

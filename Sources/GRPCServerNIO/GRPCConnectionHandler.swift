@@ -6,6 +6,11 @@ import NIOCore
 /// against the router, and everything nghttp2 produces in one read batch goes out as one
 /// write and one flush. Runs entirely on the channel's event loop; synchronous unary
 /// handlers are answered without any task.
+///
+/// Every resource a client can grow is bounded here: request bytes by the connection window
+/// (given back only as requests are dispatched), response bytes by channel writability (no
+/// reading and no sending while the peer does not read) and a per-stream queue cap, control
+/// frames by ``ControlFramePolicy``, and time by the handshake and idle timers.
 final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDelegate {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -25,6 +30,8 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
 
     private let router: RPCRouter
     private let settings: GRPCServerConfiguration.HTTP2
+    private let handshakeTimeout: Duration
+    private let idleTimeout: Duration
     private let connections: ConnectionRegistry
     private var logger: Logger
     private var session: HTTP2ServerSession?
@@ -37,12 +44,28 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
     private var isClosing = false
     private var shutdownState = ShutdownState.running
     private var peer = "unknown"
+    private var controlFrames: ControlFramePolicy
+    /// Why the connection is being ended for abuse (set inside a callback, acted on after it).
+    private var violation: ControlFramePolicy.Violation?
+    /// True once the client's preface and first SETTINGS arrived.
+    private var isHandshakeComplete = false
+    /// Since when no stream is open (uptime nanoseconds), nil while one is.
+    private var idleSince: UInt64?
+    private var idleTimer: Scheduled<Void>?
+    private var handshakeTimer: Scheduled<Void>?
+    /// Calls that received DATA since the last window accounting.
+    private var receivedData: [ServerCall] = []
+    /// Connection-window bytes released (requests dispatched or dropped) and not yet given back.
+    private var releasedBytes = 0
 
-    init(router: RPCRouter, settings: GRPCServerConfiguration.HTTP2, connections: ConnectionRegistry, logger: Logger) {
+    init(router: RPCRouter, configuration: GRPCServerConfiguration, connections: ConnectionRegistry, logger: Logger) {
         self.router = router
-        self.settings = settings
+        settings = configuration.http2
+        handshakeTimeout = configuration.handshakeTimeout
+        idleTimeout = configuration.idleTimeout
         self.connections = connections
         self.logger = logger
+        controlFrames = ControlFramePolicy(limits: configuration.http2.controlFrames, now: NIODeadline.now().uptimeNanoseconds)
     }
 
     // MARK: - Channel events
@@ -54,6 +77,11 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
         session = HTTP2ServerSession(delegate: self, settings: settings)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         loopBound = bound
+        handshakeTimer = context.eventLoop.scheduleTask(in: .nanoseconds(handshakeTimeout.nanoseconds)) {
+            bound.value.handshakeTimedOut()
+        }
+        idleSince = NIODeadline.now().uptimeNanoseconds
+        scheduleIdleCheck(in: idleTimeout)
         if let goAwayDelay = connections.add(ObjectIdentifier(self), bound) {
             beginGracefulShutdown(goAwayDelay: goAwayDelay)
         }
@@ -67,10 +95,15 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
         do {
             try session.feed(unwrapInboundIn(data))
         } catch {
-            logger.debug(
-                "closing HTTP/2 connection after a session error",
-                metadata: ["h2.error": "\(error)", "h2.bad_preface": "\(error.isBadClientMagic)"]
-            )
+            if let abuse = violation?.rawValue ?? (error.isContinuationFlood ? "too_many_continuations" : nil) {
+                logger.warning("closing an abusive HTTP/2 connection", metadata: ["h2.violation": "\(abuse)"])
+                session.submitFinalGoAway(errorCode: Self.enhanceYourCalm, debug: abuse)
+            } else {
+                logger.debug(
+                    "closing HTTP/2 connection after a session error",
+                    metadata: ["h2.error": "\(error)", "h2.bad_preface": "\(error.isBadClientMagic)"]
+                )
+            }
             processEvents()
             writeOutput()
             close()
@@ -87,7 +120,21 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
         context.fireChannelReadComplete()
     }
 
+    /// A peer that stopped reading made the channel unwritable: stop reading its requests
+    /// (so it cannot queue answers) until it reads again, then send what waited.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let writable = context.channel.isWritable
+        context.channel.setOption(ChannelOptions.autoRead, value: writable).whenFailure { _ in }
+        if writable {
+            if !isReading { context.read() }
+            flushNow()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
+        handshakeTimer?.cancel()
+        idleTimer?.cancel()
         for call in calls.values {
             call.isClosed = true
             if !call.machine.isFinished { record(call, code: .cancelled) }
@@ -128,6 +175,34 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
         context?.close(promise: nil)
     }
 
+    private func handshakeTimedOut() {
+        handshakeTimer = nil
+        guard !isHandshakeComplete else { return }
+        logger.debug("closing a connection that sent no HTTP/2 preface in time", metadata: ["h2.handshake_timeout": "\(handshakeTimeout)"])
+        forceClose()
+    }
+
+    /// Checks for idleness at most once per timeout, so busy connections pay no timer per call.
+    private func scheduleIdleCheck(in delay: Duration) {
+        guard let context, let loopBound else { return }
+        let bound = loopBound
+        idleTimer = context.eventLoop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) {
+            bound.value.checkIdle()
+        }
+    }
+
+    private func checkIdle() {
+        guard let session, shutdownState == .running else { return }
+        guard let idleSince else { return scheduleIdleCheck(in: idleTimeout) }
+        let idle = NIODeadline.now().uptimeNanoseconds &- idleSince
+        let timeout = UInt64(idleTimeout.nanoseconds)
+        guard idle >= timeout else { return scheduleIdleCheck(in: .nanoseconds(Int64(timeout - idle))) }
+        logger.debug("closing an idle connection", metadata: ["h2.idle_timeout": "\(idleTimeout)"])
+        shutdownState = .goAwaySent
+        session.submitFinalGoAway(debug: "idle")
+        flushNow()
+    }
+
     private func sendFinalGoAway() {
         guard shutdownState == .noticeSent, let session else { return }
         shutdownState = .goAwaySent
@@ -142,9 +217,13 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
 
     // MARK: - Output
 
-    /// Moves everything nghttp2 wants to send into one channel write (not flushed).
+    /// Gives back the window of dispatched requests, then moves everything nghttp2 wants
+    /// to send into one channel write (not flushed). While the peer does not read, output
+    /// stays in nghttp2 and in the calls (bounded per stream).
     private func writeOutput() {
         guard let session, let context else { return }
+        returnWindow(session)
+        guard context.channel.isWritable || isClosing else { return }
         var buffer = context.channel.allocator.buffer(capacity: 0)
         let healthy = session.drain(into: &buffer)
         if buffer.readableBytes > 0 {
@@ -174,17 +253,36 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
         close()
     }
 
+    /// Request bytes go back to the client's windows: a stream's at once (its message limit
+    /// bounds it), the connection's only for bytes no call holds any more.
+    private func returnWindow(_ session: HTTP2ServerSession) {
+        for call in receivedData {
+            session.consumeStream(call.streamID, call.takeStreamBytes())
+            let held = call.isClosed || call.machine.isFinished ? 0 : call.machine.bufferedRequestBytes
+            releasedBytes += call.releaseHeldBytes(keeping: held)
+        }
+        receivedData.removeAll(keepingCapacity: true)
+        session.consumeConnection(releasedBytes)
+        releasedBytes = 0
+    }
+
+    /// Sends what is queued, then closes; a peer that does not read gets the handshake
+    /// timeout to take it before the socket is closed anyway.
     private func close() {
         guard !isClosing, let context else { return }
         isClosing = true
         let channel = context.channel
         let flushed = context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0)))
         flushed.whenComplete { _ in channel.close(promise: nil) }
+        context.eventLoop.scheduleTask(in: .nanoseconds(handshakeTimeout.nanoseconds)) {
+            channel.close(promise: nil)
+        }
     }
 
     // MARK: - HTTP2ServerSessionDelegate (inside nghttp2 callbacks: record and queue only)
 
     func sessionDidBeginStream(_ streamID: Int32) {
+        idleSince = nil
         calls[streamID] = ServerCall(
             streamID: streamID,
             machine: ServerCallStateMachine(
@@ -211,7 +309,11 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
     }
 
     func sessionDidReceiveData(_ streamID: Int32, _ bytes: UnsafeRawBufferPointer) {
-        guard let call = calls[streamID] else { return }
+        guard let call = calls[streamID] else {
+            releasedBytes += bytes.count
+            return
+        }
+        if call.hold(bytes.count) { receivedData.append(call) }
         enqueue(call, call.machine.receiveData(bytes))
     }
 
@@ -227,7 +329,9 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
 
     func sessionDidCloseStream(_ streamID: Int32, errorCode: UInt32) {
         guard let call = calls.removeValue(forKey: streamID) else { return }
+        if calls.isEmpty { idleSince = NIODeadline.now().uptimeNanoseconds }
         call.isClosed = true
+        releasedBytes += call.releaseHeldBytes(keeping: 0)
         if !call.machine.isFinished {
             record(call, code: .cancelled)
             logger.debug(
@@ -240,6 +344,22 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
 
     func sessionRead(_ streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2ServerSession.BodyRead {
         calls[streamID]?.read(into: buffer) ?? .dataThenEnd(count: 0)
+    }
+
+    func sessionShouldAccept(control: HTTP2ServerSession.ControlFrame) -> Bool {
+        let now = NIODeadline.now().uptimeNanoseconds
+        switch control {
+        case .settings:
+            if !isHandshakeComplete {
+                isHandshakeComplete = true
+                handshakeTimer?.cancel()
+                handshakeTimer = nil
+            }
+            violation = controlFrames.receiveSettings(now: now)
+        case .ping:
+            violation = controlFrames.receivePing(now: now)
+        }
+        return violation == nil
     }
 
     private func enqueue(_ call: ServerCall, _ action: ServerCallStateMachine.Action) {
@@ -388,6 +508,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
     /// A server-streaming handler's message, delivered on the event loop.
     func deliverStreamMessage(_ streamID: Int32, _ message: [UInt8]) {
         guard let call = calls[streamID], !call.machine.isFinished else { return }
+        controlFrames.didSendResponseFrames()
         call.appendCoalescing(message: message)
         resumeIfDeferred(call)
         flushNow()
@@ -418,6 +539,11 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
         guard !call.machine.isFinished else { return }
         if call.machine.startResponse() {
             session?.submitResponse(call.streamID, headers: GRPCHeaderBlocks.response, body: true)
+        }
+        controlFrames.didSendResponseFrames()
+        if call.queuedBytes > settings.maxQueuedBytesPerStream {
+            resetOverfull(call)
+            return
         }
         call.append(messages: messages)
         if finishing {
@@ -461,6 +587,26 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
             resumeIfDeferred(call)
         }
     }
+
+    /// The client keeps asking on a stream whose window it never opens: drop the queued
+    /// answers and reset the stream rather than hold them without bound.
+    private func resetOverfull(_ call: ServerCall) {
+        guard call.machine.finish(RPCError(code: .resourceExhausted, message: "response queue full")) != nil else { return }
+        logger.warning(
+            "resetting a stream whose client does not read its answers",
+            metadata: [
+                "grpc.method": "\(call.machine.head?.route.fullMethodName ?? "unknown")",
+                "grpc.queued_bytes": "\(call.queuedBytes)",
+            ]
+        )
+        record(call, code: .resourceExhausted)
+        call.cancelHandler()
+        call.dropQueued()
+        session?.reset(call.streamID, errorCode: Self.enhanceYourCalm)
+    }
+
+    /// HTTP/2's ENHANCE_YOUR_CALM: "you are generating excessive load".
+    private static let enhanceYourCalm: UInt32 = 0xb
 
     private func resumeIfDeferred(_ call: ServerCall) {
         if call.takeDeferred() { session?.resume(call.streamID) }

@@ -4,6 +4,7 @@ public import NIOCore
 import NIOPosix
 import NIOSSL
 public import ServiceLifecycle
+import Metrics
 import Synchronization
 
 /// The gRPC server as a swift-service-lifecycle `Service`: it binds, serves every
@@ -65,6 +66,9 @@ public final class GRPCServer: Service, Sendable {
         }
     }
 
+    /// Connections closed at accept because `maxConnections` were open.
+    public static let refusedConnectionsLabel = "kafka_scaler_grpc_connections_refused_total"
+
     /// The number of open client connections.
     public var connectionCount: Int { connections.count }
 
@@ -119,28 +123,33 @@ public final class GRPCServer: Service, Sendable {
 
     private func bind() async throws -> any Channel {
         let router = self.router
-        let settings = configuration.http2
+        let configuration = self.configuration
         let connections = self.connections
         let logger = self.logger
         let tls = self.tls
-        let handshakeTimeout = TimeAmount.nanoseconds(configuration.tlsHandshakeTimeout.nanoseconds)
-        let allowedClientNames = configuration.allowedClientNames
+        let refusals = Counter(label: Self.refusedConnectionsLabel)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                guard connections.count < configuration.maxConnections else {
+                    refusals.increment()
+                    logger.debug("refusing a connection over the limit", metadata: ["grpc.max_connections": "\(configuration.maxConnections)"])
+                    return channel.close()
+                }
+                return channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let tls {
                         try pipeline.addHandler(NIOSSLServerHandler(context: tls.identity.context))
-                        try pipeline.addHandler(TLSHandshakeTimeoutHandler(timeout: handshakeTimeout))
-                        if !allowedClientNames.isEmpty {
-                            try pipeline.addHandler(ClientIdentityHandler(allowed: allowedClientNames, logger: logger))
+                        if !configuration.allowedClientNames.isEmpty {
+                            try pipeline.addHandler(
+                                ClientIdentityHandler(allowed: configuration.allowedClientNames, logger: logger)
+                            )
                         }
                     }
                     try pipeline.addHandler(
-                        GRPCConnectionHandler(router: router, settings: settings, connections: connections, logger: logger)
+                        GRPCConnectionHandler(router: router, configuration: configuration, connections: connections, logger: logger)
                     )
                 }
             }

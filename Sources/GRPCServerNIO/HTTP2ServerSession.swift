@@ -19,6 +19,9 @@ protocol HTTP2ServerSessionDelegate: AnyObject {
     func sessionDidSendEndOfStream(_ streamID: Int32)
     /// The stream closed (error code 8 = the client cancelled).
     func sessionDidCloseStream(_ streamID: Int32, errorCode: UInt32)
+    /// A SETTINGS or PING frame (not an ACK) arrived; false ends the session at once (the
+    /// owner then sends its GOAWAY).
+    func sessionShouldAccept(control: HTTP2ServerSession.ControlFrame) -> Bool
     /// nghttp2 wants response body bytes for a stream.
     func sessionRead(_ streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2ServerSession.BodyRead
 }
@@ -39,18 +42,30 @@ final class HTTP2ServerSession {
         case dataThenEnd(count: Int)
     }
 
+    /// The control frames whose rate the owner judges.
+    enum ControlFrame {
+        case settings
+        case ping
+    }
+
     /// The session-level failures that end a connection.
     struct SessionError: Error, CustomStringConvertible {
         let code: Int32
         var description: String { String(cString: nghttp2_strerror(code)) }
         /// True when the peer did not start with the HTTP/2 client preface.
         var isBadClientMagic: Bool { code == NGHTTP2_ERR_BAD_CLIENT_MAGIC.rawValue }
+        /// True for a header block over too many CONTINUATION frames, which nghttp2 ends
+        /// without a GOAWAY of its own.
+        var isContinuationFlood: Bool { code == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS.rawValue }
+        /// True when the owner's delegate refused a frame (`sessionShouldAccept`).
+        var isRefusedByOwner: Bool { code == NGHTTP2_ERR_CALLBACK_FAILURE.rawValue }
     }
 
     private var session: OpaquePointer?
     private unowned let delegate: any HTTP2ServerSessionDelegate
 
     /// Creates the session and queues the server SETTINGS and the connection window update.
+    /// Window updates are manual: the owner gives received bytes back with `consume`.
     init(delegate: any HTTP2ServerSessionDelegate, settings: GRPCServerConfiguration.HTTP2) {
         self.delegate = delegate
         var callbacks: OpaquePointer?
@@ -61,6 +76,10 @@ final class HTTP2ServerSession {
         nghttp2_option_new(&option)
         defer { nghttp2_option_del(option) }
         nghttp2_option_set_stream_reset_rate_limit(option, settings.streamResetBurst, settings.streamResetRate)
+        nghttp2_option_set_max_continuations(option, settings.maxContinuations)
+        nghttp2_option_set_max_settings(option, settings.maxSettingsEntries)
+        nghttp2_option_set_max_outbound_ack(option, settings.maxOutboundControlFrames)
+        nghttp2_option_set_no_auto_window_update(option, 1)
         nghttp2_session_server_new2(&session, callbacks, Unmanaged.passUnretained(self).toOpaque(), option)
         var entries = [
             nghttp2_settings_entry(
@@ -92,6 +111,20 @@ final class HTTP2ServerSession {
             nghttp2_session_mem_recv(session, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
         }
         if result < 0 { throw SessionError(code: Int32(result)) }
+    }
+
+    /// Gives `count` received bytes of a stream back to its window (the stream may buffer
+    /// up to its message limit; that limit, not the window, bounds it).
+    func consumeStream(_ streamID: Int32, _ count: Int) {
+        guard count > 0 else { return }
+        nghttp2_session_consume_stream(session, streamID, count)
+    }
+
+    /// Gives `count` bytes back to the connection window, once the requests holding them
+    /// were dispatched or dropped.
+    func consumeConnection(_ count: Int) {
+        guard count > 0 else { return }
+        nghttp2_session_consume_connection(session, count)
     }
 
     /// Appends everything nghttp2 wants to send to `buffer`; false on a fatal session error.
@@ -140,10 +173,12 @@ final class HTTP2ServerSession {
         nghttp2_submit_shutdown_notice(session)
     }
 
-    /// The second GOAWAY: streams above the last processed one are refused.
-    func submitFinalGoAway() {
+    /// The second GOAWAY: streams above the last processed one are refused. `debug` says
+    /// why to the client (e.g. gRPC's `too_many_pings`).
+    func submitFinalGoAway(errorCode: UInt32 = NGHTTP2_NO_ERROR.rawValue, debug: String = "") {
         let lastStreamID = nghttp2_session_get_last_proc_stream_id(session)
-        nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), lastStreamID, NGHTTP2_NO_ERROR.rawValue, nil, 0)
+        var bytes = Array(debug.utf8)
+        nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), lastStreamID, errorCode, &bytes, bytes.count)
     }
 
     // MARK: - Callbacks (each recovers the session from user_data and only records state)
@@ -202,6 +237,10 @@ final class HTTP2ServerSession {
                 }
             case NGHTTP2_DATA.rawValue:
                 if endStream { delegate.sessionDidReceiveEndOfStream(header.stream_id) }
+            case NGHTTP2_SETTINGS.rawValue where UInt32(header.flags) & NGHTTP2_FLAG_ACK.rawValue == 0:
+                if !delegate.sessionShouldAccept(control: .settings) { return NGHTTP2_ERR_CALLBACK_FAILURE.rawValue }
+            case NGHTTP2_PING.rawValue where UInt32(header.flags) & NGHTTP2_FLAG_ACK.rawValue == 0:
+                if !delegate.sessionShouldAccept(control: .ping) { return NGHTTP2_ERR_CALLBACK_FAILURE.rawValue }
             default:
                 break
             }

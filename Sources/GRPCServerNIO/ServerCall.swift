@@ -28,6 +28,10 @@ final class ServerCall {
     /// True once nghttp2 closed the stream; nothing may be submitted for it any more.
     var isClosed = false
 
+    /// Request bytes received and not yet given back to the stream's window.
+    private var streamBytes = 0
+    /// Request bytes received whose share of the connection window is still held.
+    private var heldBytes = 0
     private var outbound: [UInt8] = []
     private var outboundIndex = 0
     /// The newest server-streaming message waiting behind unsent bytes (older ones are dropped).
@@ -40,6 +44,39 @@ final class ServerCall {
         self.streamID = streamID
         self.machine = machine
         self.startNanoseconds = startNanoseconds
+    }
+
+    /// Records received request bytes; true when the call was not yet waiting for its
+    /// window accounting (so the connection lists it once).
+    func hold(_ count: Int) -> Bool {
+        let first = streamBytes == 0
+        streamBytes += count
+        heldBytes += count
+        return first && count > 0
+    }
+
+    /// The bytes to give back to the stream window now.
+    func takeStreamBytes() -> Int {
+        defer { streamBytes = 0 }
+        return streamBytes
+    }
+
+    /// Releases the connection-window bytes beyond the `held` ones the call still buffers.
+    func releaseHeldBytes(keeping held: Int) -> Int {
+        let released = max(heldBytes - held, 0)
+        heldBytes -= released
+        return released
+    }
+
+    /// Response bytes waiting for the client's window.
+    var queuedBytes: Int { outbound.count - outboundIndex + (latest?.count ?? 0) }
+
+    /// Forgets every queued response byte and the ending (the stream is being reset).
+    func dropQueued() {
+        outbound = []
+        outboundIndex = 0
+        latest = nil
+        bodyEnd = nil
     }
 
     /// Queues framed messages that must all be sent (unary and bidirectional responses).

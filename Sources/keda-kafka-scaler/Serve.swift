@@ -47,6 +47,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Distinct Kafka connections at most; a trigger that would add one gets RESOURCE_EXHAUSTED (env: KKS_MAX_KAFKA_CONNECTIONS) (default: 256)")
     var maxKafkaConnections: Int?
 
+    @Option(help: "Client connections to the gRPC port at most; further ones are closed at accept (env: KKS_MAX_CONNECTIONS) (default: 10000)")
+    var maxConnections: Int?
+
+    @Option(help: "Seconds a gRPC client has for its TLS handshake and HTTP/2 preface before it is disconnected (env: KKS_HANDSHAKE_TIMEOUT) (default: 10)")
+    var handshakeTimeout: Double?
+
+    @Option(help: "Seconds a gRPC connection may stay without a call before it gets GOAWAY (env: KKS_IDLE_TIMEOUT) (default: 600)")
+    var idleTimeout: Double?
+
     @Option(help: "Seconds a graceful shutdown may take (env: KKS_SHUTDOWN_GRACE) (default: 20)")
     var shutdownGrace: Double?
 
@@ -98,6 +107,9 @@ struct Serve: AsyncParsableCommand {
         var maxKafkaConnections: Int
         var lagCacheTTL: Duration
         var kafkaTimeout: Duration
+        var maxConnections: Int
+        var handshakeTimeout: Duration
+        var idleTimeout: Duration
         var shutdownGrace: Duration
         var logLevel: Logger.Level
         var logFormat: LogFormat
@@ -157,6 +169,9 @@ struct Serve: AsyncParsableCommand {
             maxKafkaConnections: try count(maxKafkaConnections, "KKS_MAX_KAFKA_CONNECTIONS", 256),
             lagCacheTTL: try seconds(lagCacheTtl, "KKS_LAG_CACHE_TTL", 2),
             kafkaTimeout: try seconds(kafkaTimeout, "KKS_KAFKA_TIMEOUT", 5, minimum: 0.1),
+            maxConnections: try count(maxConnections, "KKS_MAX_CONNECTIONS", 10_000),
+            handshakeTimeout: try seconds(handshakeTimeout, "KKS_HANDSHAKE_TIMEOUT", 10, minimum: 0.1),
+            idleTimeout: try seconds(idleTimeout, "KKS_IDLE_TIMEOUT", 600, minimum: 1),
             shutdownGrace: try seconds(shutdownGrace, "KKS_SHUTDOWN_GRACE", 20),
             logLevel: try EnvironmentOption.resolve(logLevel, variable: "KKS_LOG_LEVEL", default: .info) { Logger.Level(rawValue: $0) },
             logFormat: try EnvironmentOption.resolve(logFormat, variable: "KKS_LOG_FORMAT", default: .text) { LogFormat(rawValue: $0) },
@@ -231,7 +246,9 @@ struct Serve: AsyncParsableCommand {
         registry.maxConnections = options.maxKafkaConnections
         let scaler = try ScalerAssembly(
             grpc: GRPCServerConfiguration(
-                host: options.host, port: options.port, shutdownGrace: options.shutdownGrace, allowedClientNames: options.allowedClientNames
+                host: options.host, port: options.port, shutdownGrace: options.shutdownGrace,
+                handshakeTimeout: options.handshakeTimeout, idleTimeout: options.idleTimeout,
+                maxConnections: options.maxConnections, allowedClientNames: options.allowedClientNames
             ),
             tls: tls, registry: registry, kafka: kafka, authProfiles: options.authProfiles, allowReadableProfiles: options.allowReadableProfiles,
             allowedBrokers: options.allowedBrokers,

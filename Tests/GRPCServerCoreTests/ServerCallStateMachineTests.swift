@@ -180,4 +180,18 @@ struct ServerCallStateMachineTests {
         _ = machine.finish(RPCError(code: .deadlineExceeded, message: "late"))
         guard case .none = data(&machine, MessageFramer.frame([1])) else { Issue.record("acted after finish"); return }
     }
+
+    @Test("Buffered request bytes count until dispatch: the transport holds their window until then")
+    func bufferedRequestBytes() {
+        var (unary, _) = started("/test.Echo/Unary")
+        _ = data(&unary, [0, 0, 0, 0, 3, 1])
+        #expect(unary.bufferedRequestBytes == 6)
+        _ = data(&unary, [2, 3])
+        #expect(unary.bufferedRequestBytes == 3, "a whole message waits for END_STREAM")
+        _ = unary.receiveEndOfStream()
+        #expect(unary.bufferedRequestBytes == 0)
+        var (bidi, _) = started("/test.Echo/Bidi")
+        _ = data(&bidi, MessageFramer.frame([1]) + [0, 0])
+        #expect(bidi.bufferedRequestBytes == 2, "dispatched messages are released, a partial prefix is not")
+    }
 }

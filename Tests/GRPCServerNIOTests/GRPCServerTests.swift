@@ -12,7 +12,7 @@ func withServer(
     goAwayDelay: Duration = .milliseconds(100),
     shutdownGrace: Duration = .seconds(5),
     tls: TLSContextReloader? = nil,
-    tlsHandshakeTimeout: Duration = .seconds(10),
+    handshakeTimeout: Duration = .seconds(10),
     register: (inout ServiceRegistry) -> Void = { _ in },
     _ body: (_ port: Int, _ health: HealthStatusRegistry, _ group: ServiceGroup, _ server: GRPCServer) async throws -> Void
 ) async throws {
@@ -21,7 +21,7 @@ func withServer(
     let server = GRPCServer(
         configuration: GRPCServerConfiguration(
             host: "127.0.0.1", port: 0, goAwayDelay: goAwayDelay, shutdownGrace: shutdownGrace,
-            tlsHandshakeTimeout: tlsHandshakeTimeout
+            handshakeTimeout: handshakeTimeout
         ),
         services: services,
         tls: tls,

@@ -45,7 +45,7 @@ struct TLSServerTests {
         defer { directory.remove() }
         try directory.install("server1")
         let reloader = try TLSContextReloader(files: directory.files(), checkInterval: .seconds(60), logger: Logger(label: "test.tls"))
-        try await withServer(shutdownGrace: .seconds(3), tls: reloader, tlsHandshakeTimeout: handshakeTimeout) { port, _, _, _ in
+        try await withServer(shutdownGrace: .seconds(3), tls: reloader, handshakeTimeout: handshakeTimeout) { port, _, _, _ in
             try await body(port, reloader, directory)
         }
     }
@@ -74,11 +74,13 @@ struct TLSServerTests {
         try await channel.nioSSL_peerCertificate().get()?.serialNumber
     }
 
-    @Test func negotiatesH2AndOutlivesTheHandshakeTimeout() async throws {
+    @Test func negotiatesH2AndOutlivesTheHandshakeTimeoutOnceThePrefaceArrived() async throws {
         try await Self.withTLSServer(handshakeTimeout: .milliseconds(200)) { port, _, directory in
             let (channel, negotiated) = try await Self.connect(port: port, directory: directory)
             #expect(negotiated == "h2")
             #expect(try await Self.peerSerial(channel) == [0x10, 0x01])
+            let emptySettings: [UInt8] = [0, 0, 0, 4, 0, 0, 0, 0, 0]
+            try await channel.writeAndFlush(ByteBuffer(bytes: Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + emptySettings))
             try await Task.sleep(for: .milliseconds(500))
             #expect(channel.isActive, "an established connection was closed by the handshake timer")
             try await channel.close()
