@@ -2,7 +2,7 @@
 SWIFT_BUILD_FLAGS ?=
 PYTEST ?= .venv/bin/python -m pytest
 
-.PHONY: deps build release test serve demo proto stress asan tsan
+.PHONY: deps build release test serve demo proto stress asan tsan image-check
 
 deps:
 	bash scripts/install-deps.sh
@@ -38,3 +38,8 @@ tsan: deps
 ## Outage stress (issue 12): hundreds of fail-over-and-recover iterations, zero crashes expected.
 stress: deps
 	bash bench/stress/run.sh
+
+## The static release binary the Dockerfile builds loads only libraries of the runtime image.
+image-check: deps
+	swift build -c release --static-swift-stdlib --product keda-kafka-scaler $(SWIFT_BUILD_FLAGS)
+	KKS_IMAGE_BINARY=$$(swift build -c release --show-bin-path)/keda-kafka-scaler $(PYTEST) -q Tests/e2e/packaging/test_packaging_image.py
