@@ -30,7 +30,8 @@ proto:
 
 ## The Swift suites under AddressSanitizer and ThreadSanitizer (separate build folders).
 asan: deps
-	swift test --disable-xctest --sanitize=address --scratch-path .build-asan
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitizers/lsan.supp \
+		swift test --disable-xctest --sanitize=address --scratch-path .build-asan
 
 tsan: deps
 	swift test --disable-xctest --sanitize=thread --scratch-path .build-tsan

@@ -31,6 +31,10 @@ public struct TLSIdentity: Sendable {
         } catch {
             throw TLSSetupError(.invalidPrivateKey, role: .privateKey, path: files.privateKey, detail: "\(error)")
         }
+        let leafDER = (try? chain[0].toDERBytes()) ?? []
+        guard TLSKeyPairCheck.matches(certificateDER: leafDER, privateKeyPEM: contents.privateKey) else {
+            throw TLSSetupError(.keyMismatch, role: .privateKey, path: files.privateKey)
+        }
 
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) },
@@ -48,8 +52,6 @@ public struct TLSIdentity: Sendable {
 
         do {
             context = try NIOSSLContext(configuration: configuration)
-        } catch NIOSSLError.failedToLoadPrivateKey {
-            throw TLSSetupError(.keyMismatch, role: .privateKey, path: files.privateKey)
         } catch {
             throw TLSSetupError(.contextFailed, role: .certificateChain, path: files.certificateChain, detail: "\(error)")
         }
