@@ -6,14 +6,10 @@ import CCrypto
 enum ClientCertificateNames {
     /// `der` is the client's leaf certificate; false when it does not parse.
     static func matches(der: [UInt8], allowed: [String]) -> Bool {
-        let certificate: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_X509(nil, &cursor, buffer.count)
-        }
-        guard let certificate else { return false }
-        defer { X509_free(certificate) }
-        return allowed.contains { name in
-            X509_check_host(certificate, name, name.utf8.count, UInt32(X509_CHECK_FLAG_NO_WILDCARDS), nil) == 1
-        }
+        X509DER.withCertificate(der) { certificate in
+            allowed.contains { name in
+                X509_check_host(certificate, name, name.utf8.count, UInt32(X509_CHECK_FLAG_NO_WILDCARDS), nil) == 1
+            }
+        } ?? false
     }
 }

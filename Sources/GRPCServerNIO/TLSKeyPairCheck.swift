@@ -8,12 +8,6 @@ enum TLSKeyPairCheck {
     /// `certificateDER` is the leaf certificate, `privateKeyPEM` the key file's bytes; false
     /// when either does not parse or they do not match.
     static func matches(certificateDER: [UInt8], privateKeyPEM: [UInt8]) -> Bool {
-        let certificate: OpaquePointer? = certificateDER.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_X509(nil, &cursor, buffer.count)
-        }
-        guard let certificate else { return false }
-        defer { X509_free(certificate) }
         let key: OpaquePointer? = privateKeyPEM.withUnsafeBytes { bytes in
             guard let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(clamping: bytes.count)) else { return nil }
             defer { BIO_free(bio) }
@@ -22,6 +16,6 @@ enum TLSKeyPairCheck {
         }
         guard let key else { return false }
         defer { EVP_PKEY_free(key) }
-        return X509_check_private_key(certificate, key) == 1
+        return X509DER.withCertificate(certificateDER) { X509_check_private_key($0, key) == 1 } ?? false
     }
 }
