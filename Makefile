@@ -34,7 +34,8 @@ asan: deps
 		swift test --disable-xctest --sanitize=address --scratch-path .build-asan
 
 tsan: deps
-	swift test --disable-xctest --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitizers/tsan.supp \
+		swift test --disable-xctest --sanitize=thread --scratch-path .build-tsan
 
 ## Outage stress (issue 12): hundreds of fail-over-and-recover iterations, zero crashes expected.
 stress: deps

@@ -192,9 +192,12 @@ let package = Package(
             dependencies: ["KafkaLag", "KafkaMockCluster", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
+        // Test binary only: starts librdkafka's C11 threads through pthread_create, which the
+        // sanitizers intercept (`make tsan` cannot run librdkafka otherwise).
+        .target(name: "CSanitizerThreads", path: "Tests/CSanitizerThreads"),
         .testTarget(
             name: "KafkaClientTests",
-            dependencies: ["KafkaLag", "KafkaMockCluster", "CRdKafka"],
+            dependencies: ["KafkaLag", "KafkaMockCluster", "CRdKafka", "CSanitizerThreads"],
             swiftSettings: swiftSettings
         ),
     ]
