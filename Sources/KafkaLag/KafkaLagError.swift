@@ -36,10 +36,15 @@ public struct KafkaLagError: Error, Hashable, Sendable, CustomStringConvertible 
 
     public var code: Code
     public var message: String
+    /// The request's own scaling parameters caused it (a `partitionLimitation` that
+    /// matches no partition): the source is healthy, so it must never count as a
+    /// source failure that re-resolves the entry or rebuilds its connection.
+    public var causedByRequest: Bool
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, causedByRequest: Bool = false) {
         self.code = code
         self.message = message
+        self.causedByRequest = causedByRequest
     }
 
     public var description: String { "\(code): \(message)" }

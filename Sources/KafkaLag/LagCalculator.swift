@@ -19,7 +19,7 @@ public enum LagCalculator {
         parameters: ScalingParameters, state: PersistentLagState
     ) throws(KafkaLagError) -> (evaluation: Evaluation, state: PersistentLagState) {
         guard parameters.lagThreshold > 0 else {
-            throw KafkaLagError(.invalidMetadata, "\"lagThreshold\" must be positive number")
+            throw KafkaLagError(.invalidMetadata, "\"lagThreshold\" must be positive number", causedByRequest: true)
         }
         var state = state
         var partitions: [PartitionLag] = []

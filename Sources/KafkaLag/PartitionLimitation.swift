@@ -53,7 +53,10 @@ public enum PartitionLimitation {
     ) throws(KafkaLagError) -> [Int32] {
         let active = limitation.map { Set($0) }.map { allowed in partitions.filter(allowed.contains) } ?? partitions
         guard !active.isEmpty else {
-            throw KafkaLagError(.failedPrecondition, "expected at least one active partition within the topic '\(topic)'")
+            // Partitions exist but the limitation keeps none: the request's own doing.
+            throw KafkaLagError(
+                .failedPrecondition, "expected at least one active partition within the topic '\(topic)'",
+                causedByRequest: !partitions.isEmpty)
         }
         return active
     }

@@ -98,7 +98,8 @@ public struct ExternalScalerService: RPCService {
 
     /// Reads (or joins a read of) the pinned source and applies the request's scaling
     /// parameters. A failure of the evaluation itself (no active partition) counts as
-    /// a failure of the pinned source too, and is retried once through its recovery.
+    /// a failure of the pinned source too, and is retried once through its recovery,
+    /// unless the request's own parameters caused it: then the source is healthy.
     private func evaluateNow(_ admitted: AdmittedTrigger, deadline: ContinuousClock.Instant?, maxAge: Duration? = nil) async throws(KafkaLagError)
         -> Evaluation
     {
@@ -106,7 +107,7 @@ public struct ExternalScalerService: RPCService {
         do {
             return try registry.evaluate(admitted.key, pinned: pinned, stored: stored, scaling: admitted.trigger.scaling)
         } catch {
-            guard let retry = await registry.recover(admitted.key, pinned: pinned, from: error), retry.source != pinned.source else { throw error }
+            guard !error.causedByRequest, let retry = await registry.recover(admitted.key, pinned: pinned, from: error), retry.source != pinned.source else { throw error }
             let (fresh, used) = try await registry.observation(for: admitted.key, pinned: retry, deadline: deadline, maxAge: maxAge)
             return try registry.evaluate(admitted.key, pinned: used, stored: fresh, scaling: admitted.trigger.scaling)
         }

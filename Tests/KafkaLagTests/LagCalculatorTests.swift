@@ -180,17 +180,19 @@ struct LagCalculatorTests {
         #expect(evaluation.partitionCount == 2)
     }
 
-    @Test("a limitation that leaves no partition fails with KEDA's message")
+    @Test("a limitation that leaves no partition fails with KEDA's message, marked as the request's own doing")
     func noActivePartition() {
         let error = #expect(throws: KafkaLagError.self) {
             try Self.evaluate(Self.observation([(0, 1), (0, 1)]), Self.parameters { $0.partitionLimitation = [7] })
         }
         #expect(error?.code == .failedPrecondition)
         #expect(error?.message == "expected at least one active partition within the topic 'orders'")
+        #expect(error?.causedByRequest == true)
         let unknownTopic = #expect(throws: KafkaLagError.self) {
             try Self.evaluate(Self.observation([(0, 1)]), topic: "other")
         }
         #expect(unknownTopic?.message == "expected at least one active partition within the topic 'other'")
+        #expect(unknownTopic?.causedByRequest == false, "a topic with no partition is the source's failure")
     }
 
     @Test("without a topic every committed topic is summed and capped together; partitionLimitation is ignored")

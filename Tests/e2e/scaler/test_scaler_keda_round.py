@@ -141,7 +141,14 @@ def test_partition_limitation(mock_cluster, scaler):
         _, values, is_active = server.round(f"limited-{lag_threshold}", metadata)
         assert (values[0].metricValue, is_active) == keda_expectation(kept, committed, lag_threshold=lag_threshold)
 
-    with pytest.raises(grpc.RpcError) as failure:
-        server.get_metrics("limited-none", trigger(cluster, GROUP, "limited", partitionLimitation="7-9"))
-    assert failure.value.code() == grpc.StatusCode.FAILED_PRECONDITION, failure.value
-    assert "expected at least one active partition within the topic 'limited'" in failure.value.details()
+
+    uncached = scaler("--lag-cache-ttl", "0")  # the read path, where a failure would start a recovery
+    for attempt in (server, uncached):
+        with pytest.raises(grpc.RpcError) as failure:
+            attempt.get_metrics("limited-none", trigger(cluster, GROUP, "limited", partitionLimitation="7-9"))
+        assert failure.value.code() == grpc.StatusCode.FAILED_PRECONDITION, failure.value
+        assert "expected at least one active partition within the topic 'limited'" in failure.value.details()
+    # The request's own limitation failed, not the source: no failure recorded, no rebuild.
+    server = uncached
+    assert server.metric("kafka_scaler_connection_rebuilds_total") == 0
+    assert server.entry("limited-none")["state"] == "ready", server.entry("limited-none")
