@@ -2,18 +2,20 @@ import Dispatch
 
 /// Runs librdkafka calls that block for up to their timeout (metadata,
 /// offsets_for_times, destroy) on threads of their own, never on the
-/// cooperative pool: a slow broker must not starve unrelated tasks.
+/// cooperative pool. On Linux the cooperative pool is libdispatch's CPU-wide
+/// global queue, and a concurrent queue would share its threads: a slow broker
+/// would starve unrelated tasks. Serial queues get threads of their own
+/// (libdispatch "overcommit"), so every call runs on one, and a
+/// ``BlockingCallGate`` bounds how many one handle uses at a time.
 enum BlockingCalls {
-    private static let queue = DispatchQueue(label: "keda-kafka-scaler.librdkafka.blocking", attributes: .concurrent)
-
-    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    static func run<T: Sendable>(on lane: DispatchQueue, _ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: body()) }
+            lane.async { continuation.resume(returning: body()) }
         }
     }
 
-    /// Fire-and-forget form, for teardown from `deinit`.
+    /// Fire-and-forget form, for teardown from `deinit`: a queue of its own.
     static func detach(_ body: @escaping @Sendable () -> Void) {
-        queue.async(execute: body)
+        DispatchQueue(label: "keda-kafka-scaler.librdkafka.teardown").async(execute: body)
     }
 }

@@ -19,6 +19,8 @@ final class KafkaHandle: @unchecked Sendable {
     private let logger: Logger
     /// Serialises draining the main queue, off librdkafka's threads.
     private let drainQueue = DispatchQueue(label: "keda-kafka-scaler.librdkafka.events")
+    /// Bounds this handle's share of the blocking-call threads.
+    let blockingCalls: BlockingCallGate
     private let lifecycle = Mutex(HandleLifecycle())
     private let events = Mutex(EventState())
 
@@ -57,6 +59,7 @@ final class KafkaHandle: @unchecked Sendable {
         self.mainQueue = rd_kafka_queue_get_main(rk)
         self.brokers = properties["bootstrap.servers"] ?? ""
         self.name = String(cString: rd_kafka_name(rk))
+        self.blockingCalls = BlockingCallGate(label: "keda-kafka-scaler.\(name)")
         self.logger = logger
         rd_kafka_set_log_queue(rk, nil)
         rd_kafka_queue_cb_event_enable(mainQueue, { _, opaque in

@@ -17,9 +17,8 @@ struct LibrdkafkaQueries: OffsetQuerying {
 
     func partitions(ofTopic topic: String, deadline: ContinuousClock.Instant) async throws(KafkaLagError) -> [Int32] {
         if let cached = cache.partitions(ofTopic: topic) { return cached }
-        let timeout = try milliseconds(until: deadline, for: "error describing topics")
         let handle = handle
-        let result = await BlockingCalls.run { () -> Result<[Int32], KafkaLagError> in
+        let partitions = try await blocking(until: deadline, "error describing topics") { timeout -> Result<[Int32], KafkaLagError> in
             guard let rkt = rd_kafka_topic_new(handle.rk, topic, nil) else {
                 return .failure(KafkaLagError(.invalidMetadata, "error describing topics: invalid topic name"))
             }
@@ -46,7 +45,6 @@ struct LibrdkafkaQueries: OffsetQuerying {
             }
             return .success(UnsafeBufferPointer(start: entry.partitions, count: Int(entry.partition_cnt)).map(\.id))
         }
-        let partitions = try result.get()
         cache.store(partitions, forTopic: topic)
         return partitions
     }
@@ -150,9 +148,8 @@ struct LibrdkafkaQueries: OffsetQuerying {
     func logEndOffsets(of partitions: [TopicPartition], deadline: ContinuousClock.Instant) async throws(KafkaLagError) -> [String: [Int32: Int64]] {
         guard !partitions.isEmpty else { return [:] }
         let context = "error listing latest offsets"
-        let timeout = try milliseconds(until: deadline, for: context)
         let handle = handle
-        let result = await BlockingCalls.run { () -> Result<[String: [Int32: Int64]], KafkaLagError> in
+        return try await blocking(until: deadline, context) { timeout -> Result<[String: [Int32: Int64]], KafkaLagError> in
             let list = Self.makeList(partitions)
             defer { rd_kafka_topic_partition_list_destroy(list) }
             for index in 0..<Int(list.pointee.cnt) {
@@ -172,7 +169,19 @@ struct LibrdkafkaQueries: OffsetQuerying {
             }
             return .success(latest)
         }
-        return try result.get()
+    }
+
+    /// Runs a blocking call with the time left until `deadline` (in ms) once one of the
+    /// handle's slots for blocking calls is free; a call still waiting at the deadline
+    /// times out without reaching librdkafka.
+    private func blocking<T: Sendable>(
+        until deadline: ContinuousClock.Instant, _ context: String, _ body: @escaping @Sendable (Int32) -> Result<T, KafkaLagError>
+    ) async throws(KafkaLagError) -> T {
+        let outcome = await handle.blockingCalls.run(until: deadline) { () -> Result<T, KafkaLagError> in
+            Result { () throws(KafkaLagError) in try milliseconds(until: deadline, for: context) }.flatMap(body)
+        }
+        guard let outcome else { throw failure(RD_KAFKA_RESP_ERR__TIMED_OUT, context, timeout: 0) }
+        return try outcome.get()
     }
 
     // MARK: Helpers

@@ -3,6 +3,8 @@ issue 13, --allowed-bootstrap-servers): with an allow-list nothing outside it is
 without one, error texts read the same for a refused port, a port that accepts and hangs
 up, and a port that accepts and never answers, so they cannot be used to scan."""
 
+import re
+
 import grpc
 import pytest
 
@@ -12,7 +14,10 @@ from scaler_harness import AttackerBroker, free_port, trigger
 def details(server, bootstrap: str) -> tuple[grpc.StatusCode, str]:
     with pytest.raises(grpc.RpcError) as failure:
         server.get_metrics("probe", trigger(bootstrap, "g", "t"), timeout=10)
-    return failure.value.code(), failure.value.details().replace(bootstrap, "<broker>")
+    # The time left of the read's --kafka-timeout when librdkafka was called varies by a
+    # few ms from call to call, for every kind of port alike.
+    text = re.sub(r"within \d+ ms", "within <ms> ms", failure.value.details().replace(bootstrap, "<broker>"))
+    return failure.value.code(), text
 
 
 def test_nothing_outside_allowed_bootstrap_servers_is_dialled(mock_cluster, scaler):
