@@ -7,7 +7,13 @@ import Dispatch
 /// would starve unrelated tasks. Serial queues get threads of their own
 /// (libdispatch "overcommit"), so every call runs on one, and a
 /// ``BlockingCallGate`` bounds how many one handle uses at a time.
-enum BlockingCalls {
+public enum BlockingCalls {
+    /// Runs `body` on a thread of its own (a queue of its own), for calls with no
+    /// handle's lanes yet, such as `rd_kafka_new`.
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await run(on: DispatchQueue(label: "keda-kafka-scaler.librdkafka.blocking"), body)
+    }
+
     static func run<T: Sendable>(on lane: DispatchQueue, _ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             lane.async { continuation.resume(returning: body()) }

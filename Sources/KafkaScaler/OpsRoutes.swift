@@ -65,7 +65,7 @@ struct OpsRoutes: Sendable {
     let access: OpsAccess
     let logger: Logger
 
-    func respond(to request: OpsRequest) -> OpsResponse {
+    func respond(to request: OpsRequest) async -> OpsResponse {
         switch (request.method, request.path) {
         case (.GET, "/metrics"):
             return OpsResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics())
@@ -77,7 +77,7 @@ struct OpsRoutes: Sendable {
             guard access.openRegistry || authorized(request) else { return denied("GET /registry") }
             return .json(registry.status())
         case (.POST, "/registry/reload"):
-            return reload(request)
+            return await reload(request)
         case (_, "/metrics"), (_, "/healthz"), (_, "/readyz"), (_, "/registry"), (_, "/registry/reload"):
             return .text(.methodNotAllowed, "method \(request.method) not allowed on \(request.path)")
         default:
@@ -86,7 +86,7 @@ struct OpsRoutes: Sendable {
     }
 
     /// Reloads one entry (`namespace` and `name`, optional `triggerName`) or all.
-    private func reload(_ request: OpsRequest) -> OpsResponse {
+    private func reload(_ request: OpsRequest) async -> OpsResponse {
         guard authorized(request) else { return denied("POST /registry/reload") }
         let namespace = request.query["namespace"], name = request.query["name"]
         let key: RegistryKey?
@@ -98,7 +98,7 @@ struct OpsRoutes: Sendable {
         default:
             return .text(.badRequest, "give both namespace and name to reload one entry, or neither to reload all")
         }
-        let reloaded = registry.reload(key)
+        let reloaded = await registry.reload(key)
         logger.notice("registry reload requested", metadata: ["key": "\(key.map(String.init(describing:)) ?? "all")", "reloaded": "\(reloaded)"])
         if let key, reloaded == 0, registry.pinned(key) == nil {
             return .text(.notFound, "no registry entry \(key)")

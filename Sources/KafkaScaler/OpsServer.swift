@@ -1,10 +1,12 @@
 import GRPCServerCore
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ScalerRegistry
 import ServiceLifecycle
+import Synchronization
 
 /// The ops HTTP port (SPEC §7): `/metrics`, `/healthz`, `/readyz`, `GET /registry`
 /// and `POST /registry/reload`. It keeps answering while the gRPC server drains, so
@@ -17,15 +19,18 @@ public struct OpsServer: Service {
         public var port: Int
         /// Who may read `/registry` and reload.
         public var access: OpsAccess
+        /// Connections, request time and sizes one client may use.
+        public var limits: OpsLimits
 
-        public init(host: String, port: Int, access: OpsAccess) {
+        public init(host: String, port: Int, access: OpsAccess, limits: OpsLimits) {
             self.host = host
             self.port = port
             self.access = access
+            self.limits = limits
         }
 
-        /// `0.0.0.0:8080`, registry and reload closed (``OpsAccess/defaults``).
-        public static var defaults: Self { Self(host: "0.0.0.0", port: 8080, access: .defaults) }
+        /// `0.0.0.0:8080`, registry and reload closed (``OpsAccess/defaults``), ``OpsLimits/defaults``.
+        public static var defaults: Self { Self(host: "0.0.0.0", port: 8080, access: .defaults, limits: .defaults) }
     }
 
     private let configuration: Configuration
@@ -39,14 +44,27 @@ public struct OpsServer: Service {
         self.logger = logger
     }
 
+    /// Counts connections closed at accept because `--ops-max-connections` were open.
+    static let refusedConnectionsLabel = "kafka_scaler_ops_connections_refused_total"
+
     public func run() async throws {
         let routes = self.routes
+        let limits = configuration.limits
+        let open = OpenConnections()
+        let refusals = Counter(label: Self.refusedConnectionsLabel)
+        let logger = self.logger
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                guard open.enter(below: limits.maxConnections) else {
+                    refusals.increment()
+                    logger.debug("refusing an ops connection over the limit", metadata: ["ops.max_connections": "\(limits.maxConnections)"])
+                    return channel.close()
+                }
+                channel.closeFuture.whenComplete { _ in open.leave() }
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(OpsHTTPHandler(routes: routes))
+                    try channel.pipeline.syncOperations.addHandler(OpsHTTPHandler(routes: routes, limits: limits))
                 }
             }
             .bind(host: configuration.host, port: configuration.port)
@@ -59,37 +77,18 @@ public struct OpsServer: Service {
     }
 }
 
-/// Reads one HTTP/1.1 request at a time and answers it from ``OpsRoutes``.
-final class OpsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+/// The ops port's open connections, counted across event loops.
+private final class OpenConnections: Sendable {
+    private let count = Atomic(0)
 
-    private let routes: OpsRoutes
-    private var head: HTTPRequestHead?
-
-    init(routes: OpsRoutes) {
-        self.routes = routes
+    /// Counts a new connection unless `limit` are open already.
+    func enter(below limit: Int) -> Bool {
+        guard count.add(1, ordering: .relaxed).newValue > limit else { return true }
+        count.subtract(1, ordering: .relaxed)
+        return false
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-        case .body:
-            break
-        case .end:
-            guard let head else { return }
-            self.head = nil
-            let response = routes.respond(to: OpsRequest(head: head, peer: context.remoteAddress))
-            var headers = HTTPHeaders([("content-type", response.contentType), ("content-length", "\(response.body.count)")])
-            if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
-            let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-            if !head.isKeepAlive {
-                let channel = context.channel
-                written.whenComplete { _ in channel.close(promise: nil) }
-            }
-        }
+    func leave() {
+        count.subtract(1, ordering: .relaxed)
     }
 }

@@ -20,10 +20,10 @@ public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
         public var idleSince: RegistryInstant?
     }
 
-    /// What a rebuild request did.
-    public enum Rebuild {
-        /// A new handle serves the settings; close `retired` now if given (else when its reads end).
-        case rebuilt(Handle, retired: Handle?)
+    /// Whether a rebuild may open a handle now.
+    public enum RebuildStart: Sendable, Equatable {
+        /// Open a handle and hand it to ``finishRebuild(_:with:)``.
+        case open
         /// Rebuilt too recently: wait.
         case backingOff(until: RegistryInstant?)
     }
@@ -75,21 +75,23 @@ public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
         slots[settings] = slot
     }
 
-    /// Borrows the handle of `settings` for one read, opening it with `open` on
-    /// first use; end it with ``endLease(_:at:)``.
-    public mutating func lease(_ settings: ConnectionSettings, open: () throws(KafkaLagError) -> Handle) throws(KafkaLagError) -> Handle {
-        var slot = slots[settings] ?? Slot(backoff: RebuildBackoff(configuration: configuration.rebuildBackoff))
-        let handle: Handle
-        if let existing = slot.handle {
-            handle = existing
-        } else {
-            handle = try open()
-        }
-        slot.handle = handle
-        slot.idleSince = nil
-        slots[settings] = slot
+    /// Borrows the open handle of `settings` for one read (end it with
+    /// ``endLease(_:at:)``); nil when none is open: open one outside any lock, then
+    /// ``install(_:for:)``.
+    public mutating func lease(_ settings: ConnectionSettings) -> Handle? {
+        guard let handle = slots[settings]?.handle else { return nil }
+        slots[settings]?.idleSince = nil
         leases[ObjectIdentifier(handle), default: Lease(handle: handle, settings: settings, count: 0, retired: false)].count += 1
         return handle
+    }
+
+    /// Makes `handle`, just opened for `settings`, its handle and lends it for one read.
+    /// Returns the handle lent, and `handle` itself as surplus to close when another
+    /// was installed meanwhile (that one is lent instead).
+    public mutating func install(_ handle: Handle, for settings: ConnectionSettings) -> (lent: Handle, surplus: Handle?) {
+        if let lent = lease(settings) { return (lent, handle) }
+        slots[settings, default: Slot(backoff: RebuildBackoff(configuration: configuration.rebuildBackoff))].handle = handle
+        return (lease(settings) ?? handle, nil)
     }
 
     /// A read through `handle` ended. Returns the handle if it was retired by a
@@ -116,21 +118,30 @@ public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
         slots[settings]?.backoff.reset()
     }
 
-    /// Replaces the handle of `settings` after a failure, unless it was rebuilt too recently.
-    public mutating func rebuild(_ settings: ConnectionSettings, at now: RegistryInstant, open: () throws(KafkaLagError) -> Handle) throws(KafkaLagError) -> Rebuild {
+    /// Whether `settings` may be rebuilt now (a failure happened): if so the attempt
+    /// counts for the backoff, and the caller opens a handle outside any lock and hands
+    /// it to ``finishRebuild(_:with:)``; else when the next attempt is due.
+    public mutating func startRebuild(_ settings: ConnectionSettings, at now: RegistryInstant) -> RebuildStart {
         guard var slot = slots[settings] else { return .backingOff(until: nil) }
-        guard slot.backoff.attempt(at: now) else { return .backingOff(until: slot.backoff.notBefore) }
-        let fresh = try open()
+        defer { slots[settings] = slot }
+        return slot.backoff.attempt(at: now) ? .open : .backingOff(until: slot.backoff.notBefore)
+    }
+
+    /// Installs the handle a rebuild opened. Returns a handle to close now: the replaced
+    /// one when no read uses it (else it closes when its last read ends), or `fresh`
+    /// itself when no entry holds `settings` any more.
+    public mutating func finishRebuild(_ settings: ConnectionSettings, with fresh: Handle) -> Handle? {
+        guard var slot = slots[settings] else { return fresh }
         let old = slot.handle
         slot.handle = fresh
         slots[settings] = slot
-        guard let old else { return .rebuilt(fresh, retired: nil) }
+        guard let old else { return nil }
         let oldID = ObjectIdentifier(old)
         if leases[oldID] != nil {
             leases[oldID]?.retired = true
-            return .rebuilt(fresh, retired: nil)
+            return nil
         }
-        return .rebuilt(fresh, retired: old)
+        return old
     }
 
     /// Removes handles idle for longer than the idle timeout and returns them to close.

@@ -50,6 +50,10 @@ public final class ScalerRegistry: Sendable {
         var pool: ConnectionPool<PooledReader>
         var reads: [UInt64: Task<Result<ObservationCache.Stored, KafkaLagError>, Never>] = [:]
         var lag: [RegistryKey: EntryLag] = [:]
+        /// Connections being opened outside the lock; reads that need one wait for it.
+        var openings: [ConnectionSettings: Task<KafkaLagError?, Never>] = [:]
+        /// Shutdown drained the pool: no connection opens any more.
+        var draining = false
     }
 
     /// What a read should do, decided under the lock.
@@ -254,8 +258,9 @@ public final class ScalerRegistry: Sendable {
         do {
             return (try await read(pinned, deadline: deadline, maxAge: maxAge), pinned)
         } catch {
-            // The caller gave up waiting; the read goes on and decides about the source.
-            if error.code == .deadlineExceeded { throw error }
+            // The caller gave up waiting (the read goes on and decides about the source), or
+            // the scaler is shutting down: no failure of the source.
+            if error.code == .deadlineExceeded || error == Self.shuttingDown { throw error }
             guard let retry = await recover(key, pinned: pinned, from: error) else { throw error }
             if let deadline, ContinuousClock.now >= deadline { throw error }
             do {
@@ -324,9 +329,7 @@ public final class ScalerRegistry: Sendable {
     private func performRead(_ source: Source, readID: UInt64) async -> Result<ObservationCache.Stored, KafkaLagError> {
         let started = ContinuousClock.now
         let deadline = started.advanced(by: configuration.kafkaTimeout)
-        let leased: Result<PooledReader, KafkaLagError> = state.withLock { state in
-            Result { () throws(KafkaLagError) in try state.pool.lease(source.connection, open: { () throws(KafkaLagError) in PooledReader(try readers.makeReader(for: source.connection)) }) }
-        }
+        let leased = await lease(source.connection)
         let result: Result<Observation, KafkaLagError>
         switch leased {
         case .failure(let error):
@@ -362,6 +365,62 @@ public final class ScalerRegistry: Sendable {
         }
     }
 
+    /// What a read does to get a connection, decided under the lock.
+    private enum LeaseStep {
+        case leased(PooledReader)
+        case wait(Task<KafkaLagError?, Never>)
+        case refused(KafkaLagError)
+    }
+
+    static let shuttingDown = KafkaLagError(.unavailable, "the scaler is shutting down")
+
+    /// Borrows `settings`' connection for one read. A connection is opened outside the
+    /// lock (`rd_kafka_new` starts threads and resolves names), once for every read that
+    /// needs it meanwhile; none opens after shutdown.
+    private func lease(_ settings: ConnectionSettings) async -> Result<PooledReader, KafkaLagError> {
+        while true {
+            let step: LeaseStep = state.withLock { state in
+                if state.draining { return .refused(Self.shuttingDown) }
+                if let reader = state.pool.lease(settings) { return .leased(reader) }
+                if let opening = state.openings[settings] { return .wait(opening) }
+                let opening = Task { await self.open(settings) }
+                state.openings[settings] = opening
+                return .wait(opening)
+            }
+            switch step {
+            case .leased(let reader):
+                return .success(reader)
+            case .refused(let error):
+                return .failure(error)
+            case .wait(let opening):
+                if let error = await opening.value { return .failure(error) }
+            }
+        }
+    }
+
+    /// Opens a connection for `settings` and installs it in the pool; nil on success.
+    private func open(_ settings: ConnectionSettings) async -> KafkaLagError? {
+        let opened = await makeReader(for: settings)
+        let surplus: PooledReader? = state.withLock { state in
+            state.openings[settings] = nil
+            guard case .success(let reader) = opened else { return nil }
+            if state.draining { return reader }
+            let installed = state.pool.install(reader, for: settings)
+            _ = state.pool.endLease(installed.lent, at: clock.now())
+            return installed.surplus
+        }
+        if let surplus { await surplus.reader.close() }
+        if case .failure(let error) = opened { return error }
+        return nil
+    }
+
+    /// A new connection, made on a thread of its own: `rd_kafka_new` starts threads and
+    /// must not hold a thread of the cooperative pool.
+    private func makeReader(for settings: ConnectionSettings) async -> Result<PooledReader, KafkaLagError> {
+        let readers = readers
+        return await BlockingCalls.run { Result { () throws(KafkaLagError) in PooledReader(try readers.makeReader(for: settings)) } }
+    }
+
     /// The failure path of SPEC §5: re-resolve, adopt or rebuild. Returns the pin
     /// to retry through, or nil when no retry is due (superseded, backing off,
     /// re-resolution failed). Also for failures found after the read, such as a
@@ -372,11 +431,11 @@ public final class ScalerRegistry: Sendable {
             return nil
         }
         logger.warning("kafka read failed", metadata: Self.metadata(key, pinned).merging(["error": "\(error)"]) { $1 })
-        return apply(plan, at: now)
+        return await apply(plan, at: now)
     }
 
     /// Re-resolves a failure's or a reload's plan and carries out the outcome.
-    private func apply(_ plan: RegistryStateMachine.ReResolution, at now: RegistryInstant) -> PinnedSource? {
+    private func apply(_ plan: RegistryStateMachine.ReResolution, at now: RegistryInstant) async -> PinnedSource? {
         let source: Source
         do {
             source = try resolver.reResolve(plan.metadata, namespace: plan.key.namespace)
@@ -398,32 +457,38 @@ public final class ScalerRegistry: Sendable {
             metrics.pending(plan.key, false)
             return pin
         case .reconnect(let pin):
-            return rebuild(plan.key, pin, at: now) ? pin : nil
+            return await rebuild(plan.key, pin, at: now) ? pin : nil
         }
     }
 
-    /// Rebuilds `pin`'s connection unless it was rebuilt too recently.
-    private func rebuild(_ key: RegistryKey, _ pin: PinnedSource, at now: RegistryInstant) -> Bool {
+    /// Rebuilds `pin`'s connection unless it was rebuilt too recently. The new
+    /// connection is opened outside the lock.
+    private func rebuild(_ key: RegistryKey, _ pin: PinnedSource, at now: RegistryInstant) async -> Bool {
         let settings = pin.source.connection
-        let outcome = state.withLock { state -> Result<ConnectionPool<PooledReader>.Rebuild, KafkaLagError> in
-            let result = Result { () throws(KafkaLagError) in try state.pool.rebuild(settings, at: now, open: { () throws(KafkaLagError) in PooledReader(try readers.makeReader(for: settings)) }) }
-            if case .success(.backingOff) = result { state.machine.backingOff(key, generation: pin.generation) }
-            return result
+        let start = state.withLock { state -> ConnectionPool<PooledReader>.RebuildStart in
+            if state.draining { return .backingOff(until: nil) }
+            let start = state.pool.startRebuild(settings, at: now)
+            if case .backingOff = start { state.machine.backingOff(key, generation: pin.generation) }
+            return start
         }
-        switch outcome {
-        case .success(.rebuilt(_, let retired)):
-            metrics.rebuilds.increment()
-            logger.info("kafka connection rebuilt", metadata: Self.metadata(key, pin))
-            if let retired { Task { await retired.reader.close() } }
-            return true
-        case .success(.backingOff(let until)):
+        if case .backingOff(let until) = start {
             let wait = until.map { "\($0.monotonic - now.monotonic)" } ?? "unknown"
             logger.info("kafka connection rebuild backing off", metadata: Self.metadata(key, pin).merging(["retry_in": "\(wait)"]) { $1 })
             return false
+        }
+        let fresh: PooledReader
+        switch await makeReader(for: settings) {
+        case .success(let reader):
+            fresh = reader
         case .failure(let error):
             state.withLock { _ = $0.machine.failed(key, generation: pin.generation, message: error.message) }
             return false
         }
+        let close = state.withLock { $0.draining ? fresh : $0.pool.finishRebuild(settings, with: fresh) }
+        metrics.rebuilds.increment()
+        logger.info("kafka connection rebuilt", metadata: Self.metadata(key, pin))
+        if let close { Task { await close.reader.close() } }
+        return true
     }
 
     /// Applies the request's scaling parameters to an observation read through
@@ -469,10 +534,12 @@ public final class ScalerRegistry: Sendable {
     /// Re-pins one entry, or every entry when `key` is nil, to its newest source,
     /// re-reading auth-profile files. Returns how many entries were re-pinned.
     @discardableResult
-    public func reload(_ key: RegistryKey?) -> Int {
+    public func reload(_ key: RegistryKey?) async -> Int {
         let plans = state.withLock { $0.machine.reload(key) }
         let now = clock.now()
-        return plans.reduce(0) { count, plan in count + (apply(plan, at: now) == nil ? 0 : 1) }
+        var reloaded = 0
+        for plan in plans where await apply(plan, at: now) != nil { reloaded += 1 }
+        return reloaded
     }
 
     /// Evicts entries KEDA stopped asking about, closes connections no entry used for
@@ -501,11 +568,24 @@ public final class ScalerRegistry: Sendable {
         for pooled in closed { await pooled.reader.close() }
     }
 
-    /// Closes every connection (shutdown).
+    /// How many connections shutdown closes at once: each close joins librdkafka's
+    /// threads, which can take a while with brokers down.
+    static let closeConcurrency = 16
+
+    /// Closes every connection (shutdown), several at once; reads from now on open none
+    /// and fail with UNAVAILABLE.
     public func shutdown() async {
-        let all = state.withLock { $0.pool.drain() }
+        let all = state.withLock { state in
+            state.draining = true
+            return state.pool.drain()
+        }
         metrics.handles.record(0)
-        for pooled in all { await pooled.reader.close() }
+        await withTaskGroup(of: Void.self) { group in
+            for (index, pooled) in all.enumerated() {
+                if index >= Self.closeConcurrency { await group.next() }
+                group.addTask { await pooled.reader.close() }
+            }
+        }
     }
 
     // MARK: Logging

@@ -77,7 +77,7 @@ struct Demo: AsyncParsableCommand {
         let scaler = try ScalerAssembly(
             grpc: GRPCServerConfiguration(host: "127.0.0.1", port: 0, goAwayDelay: .milliseconds(100), shutdownGrace: .seconds(3)),
             registry: Self.registryConfiguration,
-            ops: opsPort.flatMap { $0 == 0 ? nil : OpsServer.Configuration(host: "127.0.0.1", port: $0, access: OpsAccess(adminTokenFile: nil, trustLoopback: true, openRegistry: false)) },
+            ops: opsPort.flatMap { $0 == 0 ? nil : OpsServer.Configuration(host: "127.0.0.1", port: $0, access: OpsAccess(adminTokenFile: nil, trustLoopback: true, openRegistry: false), limits: .defaults) },
             metrics: metrics, logLevel: logLevel
         )
         let ref = ScaledObjectRef(name: "orders-processor", namespace: "demo", scalerMetadata: [

@@ -74,6 +74,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "true: GET /registry (every tenant's brokers, groups, topics, errors) is open to anyone who reaches the ops port (env: KKS_OPS_OPEN_REGISTRY) (default: false)")
     var opsOpenRegistry: Bool?
 
+    @Option(help: "Client connections to the ops port at most; further ones are closed at accept (env: KKS_OPS_MAX_CONNECTIONS) (default: 64)")
+    var opsMaxConnections: Int?
+
+    @Option(help: "Seconds an ops client has to send a whole request (from connecting, or from the previous response) before it is disconnected (env: KKS_OPS_REQUEST_TIMEOUT) (default: 10)")
+    var opsRequestTimeout: Double?
+
     @Option(help: "File whose bytes (at least 16) key source fingerprints, so they are equal across replicas; without it each process draws a random key (env: KKS_FINGERPRINT_KEY_FILE) (default: none)")
     var fingerprintKeyFile: String?
 
@@ -114,6 +120,7 @@ struct Serve: AsyncParsableCommand {
         var logLevel: Logger.Level
         var logFormat: LogFormat
         var opsAccess: OpsAccess
+        var opsLimits: OpsLimits
         var fingerprintKeyFile: String?
         var tls: TLSFiles?
         var allowedClientNames: [String]
@@ -179,6 +186,11 @@ struct Serve: AsyncParsableCommand {
                 adminTokenFile: try path(adminTokenFile, "KKS_ADMIN_TOKEN_FILE"),
                 trustLoopback: try boolean(opsTrustLoopback, "KKS_OPS_TRUST_LOOPBACK"),
                 openRegistry: try boolean(opsOpenRegistry, "KKS_OPS_OPEN_REGISTRY")
+            ),
+            opsLimits: OpsLimits(
+                maxConnections: try count(opsMaxConnections, "KKS_OPS_MAX_CONNECTIONS", OpsLimits.defaults.maxConnections),
+                requestTimeout: try seconds(opsRequestTimeout, "KKS_OPS_REQUEST_TIMEOUT", 10, minimum: 0.1),
+                maxURIBytes: OpsLimits.defaults.maxURIBytes, maxBodyBytes: OpsLimits.defaults.maxBodyBytes
             ),
             fingerprintKeyFile: try path(fingerprintKeyFile, "KKS_FINGERPRINT_KEY_FILE"),
             tls: tlsFiles,
@@ -252,7 +264,9 @@ struct Serve: AsyncParsableCommand {
             ),
             tls: tls, registry: registry, kafka: kafka, authProfiles: options.authProfiles, allowReadableProfiles: options.allowReadableProfiles,
             allowedBrokers: options.allowedBrokers,
-            ops: options.opsPort == 0 ? nil : OpsServer.Configuration(host: options.opsHost, port: options.opsPort, access: options.opsAccess),
+            ops: options.opsPort == 0 ? nil : OpsServer.Configuration(
+                host: options.opsHost, port: options.opsPort, access: options.opsAccess, limits: options.opsLimits
+            ),
             metrics: metrics
         )
         var configuration = ServiceGroupConfiguration(services: scaler.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

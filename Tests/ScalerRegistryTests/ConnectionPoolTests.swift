@@ -22,33 +22,33 @@ struct ConnectionPoolTests {
     }
 
     @Test("entries with equal settings share one handle")
-    func shares() throws {
+    func shares() {
         var pool = ConnectionPool<CountedHandle>()
         let opener = Opener()
         for _ in 0..<500 { pool.retain(settings) }
         pool.retain(ConnectionSettings(bootstrapServers: ["b:9092"]))
         #expect(opener.opened == 0, "pinning opens nothing")
         for _ in 0..<3 {
-            let handle = try pool.lease(settings, open: opener.open)
+            let handle = pool.lease(settings, open: opener.open)
             _ = pool.endLease(handle, at: Fixtures.t0)
         }
-        _ = try pool.lease(ConnectionSettings(bootstrapServers: ["b:9092"]), open: opener.open)
+        _ = pool.lease(ConnectionSettings(bootstrapServers: ["b:9092"]), open: opener.open)
         #expect(opener.opened == 2)
         #expect(pool.handleCount == 2)
         #expect(pool.snapshots.first { $0.settings == settings }?.entries == 500)
     }
 
     @Test("an unused handle closes after the idle timeout, not before")
-    func idleClose() throws {
+    func idleClose() {
         var pool = ConnectionPool<CountedHandle>()
         let opener = Opener()
         pool.retain(settings)
-        _ = pool.endLease(try pool.lease(settings, open: opener.open), at: Fixtures.t0)
+        _ = pool.endLease(pool.lease(settings, open: opener.open), at: Fixtures.t0)
         pool.release(settings, at: Fixtures.t0)
         let early = pool.sweep(at: Fixtures.t0.advanced(by: .seconds(299)))
         #expect(early.isEmpty)
         pool.retain(settings)
-        _ = pool.endLease(try pool.lease(settings, open: opener.open), at: Fixtures.t0)
+        _ = pool.endLease(pool.lease(settings, open: opener.open), at: Fixtures.t0)
         #expect(opener.opened == 1, "re-used within the idle period")
         pool.release(settings, at: Fixtures.t0)
         let closed = pool.sweep(at: Fixtures.t0.advanced(by: .seconds(300)))
@@ -57,10 +57,10 @@ struct ConnectionPoolTests {
     }
 
     @Test("a read in flight keeps an idle handle open")
-    func leaseKeepsOpen() throws {
+    func leaseKeepsOpen() {
         var pool = ConnectionPool<CountedHandle>()
         pool.retain(settings)
-        let handle = try pool.lease(settings, open: Opener().open)
+        let handle = pool.lease(settings, open: Opener().open)
         pool.release(settings, at: Fixtures.t0)
         let whileLeased = pool.sweep(at: Fixtures.t0.advanced(by: .seconds(600)))
         let retired = pool.endLease(handle, at: Fixtures.t0.advanced(by: .seconds(600)))
@@ -69,19 +69,19 @@ struct ConnectionPoolTests {
     }
 
     @Test("a handle that needs replacement is closed now if unused, after its reads otherwise; the next read opens a new one")
-    func retireOnDemand() throws {
+    func retireOnDemand() {
         var pool = ConnectionPool<CountedHandle>()
         let opener = Opener()
         let other = ConnectionSettings(bootstrapServers: ["b:9092"])
         pool.retain(settings)
         pool.retain(other)
-        let idle = try pool.lease(settings, open: opener.open)
+        let idle = pool.lease(settings, open: opener.open)
         _ = pool.endLease(idle, at: Fixtures.t0)
-        let busy = try pool.lease(other, open: opener.open)
+        let busy = pool.lease(other, open: opener.open)
         let closedNow = pool.retire { _ in true }
         #expect(closedNow.map(\.serial) == [idle.serial])
         #expect(pool.endLease(busy, at: Fixtures.t0) === busy, "the busy handle closes when its read ends")
-        let fresh = try pool.lease(settings, open: opener.open)
+        let fresh = pool.lease(settings, open: opener.open)
         #expect(fresh.serial == 3 && opener.opened == 3)
         #expect(pool.retire { $0.serial != fresh.serial }.isEmpty, "only handles the predicate picks")
         #expect(pool.snapshots.first { $0.settings == settings }?.entries == 1, "pins are kept")
@@ -92,40 +92,62 @@ struct ConnectionPoolTests {
         var pool = ConnectionPool<CountedHandle>()
         let opener = Opener()
         pool.retain(settings)
-        let old = try pool.lease(settings, open: opener.open)
-        guard case .rebuilt(let fresh, let retired) = try pool.rebuild(settings, at: Fixtures.t0, open: opener.open) else {
-            Issue.record("expected a rebuild")
-            return
-        }
-        #expect(fresh.serial == 2 && retired == nil)
+        let old = pool.lease(settings, open: opener.open)
+        let rebuilt = pool.rebuild(settings, at: Fixtures.t0, open: opener.open)
+        let first = try #require(rebuilt, "expected a rebuild")
+        #expect(first.fresh.serial == 2 && first.close == nil)
         #expect(pool.handleCount == 2)
         let closedAfterRead = pool.endLease(old, at: Fixtures.t0)
         #expect(closedAfterRead === old, "close the retired handle after its last read")
-        guard case .backingOff = try pool.rebuild(settings, at: Fixtures.t0.advanced(by: .milliseconds(500)), open: opener.open) else {
-            Issue.record("expected backoff")
-            return
-        }
-        guard case .rebuilt(_, let idleRetired) = try pool.rebuild(settings, at: Fixtures.t0.advanced(by: .seconds(1)), open: opener.open) else {
-            Issue.record("expected a rebuild after the backoff")
-            return
-        }
-        #expect(idleRetired?.serial == 2, "a handle with no reads closes at once")
+        #expect(pool.rebuild(settings, at: Fixtures.t0.advanced(by: .milliseconds(500)), open: opener.open) == nil, "backing off")
+        let rebuiltAgain = pool.rebuild(settings, at: Fixtures.t0.advanced(by: .seconds(1)), open: opener.open)
+        let second = try #require(rebuiltAgain, "rebuilt after the backoff")
+        #expect(second.close?.serial == 2, "a handle with no reads closes at once")
         pool.succeeded(settings)
-        guard case .rebuilt = try pool.rebuild(settings, at: Fixtures.t0.advanced(by: .seconds(1)), open: opener.open) else {
-            Issue.record("success resets the backoff")
-            return
-        }
+        #expect(pool.rebuild(settings, at: Fixtures.t0.advanced(by: .seconds(1)), open: opener.open) != nil, "success resets the backoff")
     }
 
-    @Test("drain returns every handle")
-    func drain() throws {
+    @Test("handles open outside the pool: the first installed is lent, a second is surplus; a rebuild finished after the pins left closes its handle")
+    func installRaces() {
         var pool = ConnectionPool<CountedHandle>()
         let opener = Opener()
         pool.retain(settings)
-        _ = try pool.lease(settings, open: opener.open)
-        _ = try pool.rebuild(settings, at: Fixtures.t0, open: opener.open)
+        #expect(pool.lease(settings) == nil, "nothing open yet")
+        let (first, second) = (opener.open(), opener.open())
+        let installed = pool.install(first, for: settings)
+        #expect(installed.lent === first && installed.surplus == nil)
+        let raced = pool.install(second, for: settings)
+        #expect(raced.lent === first && raced.surplus === second)
+        #expect(pool.handleCount == 1)
+        #expect(pool.startRebuild(settings, at: Fixtures.t0) == .open)
+        _ = pool.drain()
+        let late = opener.open()
+        #expect(pool.finishRebuild(settings, with: late) === late)
+    }
+
+    @Test("drain returns every handle")
+    func drain() {
+        var pool = ConnectionPool<CountedHandle>()
+        let opener = Opener()
+        pool.retain(settings)
+        _ = pool.lease(settings, open: opener.open)
+        _ = pool.rebuild(settings, at: Fixtures.t0, open: opener.open)
         let drained = pool.drain()
         #expect(drained.count == 2)
         #expect(pool.handleCount == 0)
+    }
+}
+
+extension ConnectionPool {
+    /// A read's lease as the registry takes it: the open handle, else one opened and installed.
+    mutating func lease(_ settings: ConnectionSettings, open: () -> Handle) -> Handle {
+        lease(settings) ?? install(open(), for: settings).lent
+    }
+
+    /// A rebuild as the registry runs it: nil while backing off, else the new handle and one to close now.
+    mutating func rebuild(_ settings: ConnectionSettings, at now: RegistryInstant, open: () -> Handle) -> (fresh: Handle, close: Handle?)? {
+        guard case .open = startRebuild(settings, at: now) else { return nil }
+        let fresh = open()
+        return (fresh, finishRebuild(settings, with: fresh))
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import KafkaLag
 import Synchronization
 @testable import ScalerRegistry
@@ -16,6 +17,10 @@ final class FakeKafka: OffsetReaderFactory, SourceResolver {
         var reResolved: [String: Source] = [:]
         /// Readers made from now on report that they need replacement.
         var worn = false
+        /// How long making a reader blocks its thread (librdkafka's rd_kafka_new).
+        var openDelay: Duration = .zero
+        /// How long closing a reader takes (rd_kafka_destroy joining its threads).
+        var closeDelay: Duration = .zero
     }
 
     let state = Mutex(State())
@@ -28,7 +33,11 @@ final class FakeKafka: OffsetReaderFactory, SourceResolver {
     var readersMade: Int { state.withLock(\.readersMade) }
 
     func makeReader(for settings: ConnectionSettings) throws(KafkaLagError) -> any OffsetReader {
-        state.withLock { $0.readersMade += 1 }
+        let delay = state.withLock { state in
+            state.readersMade += 1
+            return state.openDelay
+        }
+        if delay > .zero { Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18) }
         return Reader(kafka: self)
     }
 
@@ -55,6 +64,8 @@ final class FakeKafka: OffsetReaderFactory, SourceResolver {
         var needsReplacement: Bool { kafka.state.withLock(\.worn) }
 
         func close() async {
+            let delay = kafka.state.withLock(\.closeDelay)
+            if delay > .zero { try? await Task.sleep(for: delay) }
             kafka.state.withLock { $0.readersClosed += 1 }
         }
     }

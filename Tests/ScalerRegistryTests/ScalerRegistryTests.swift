@@ -245,12 +245,12 @@ struct ScalerRegistryTests {
     }
 
     @Test("a reload adopts the pending source now")
-    func reloadAdoptsPending() throws {
+    func reloadAdoptsPending() async throws {
         let registry = makeRegistry()
         _ = try registry.admit(Fixtures.admission(a))
         _ = try registry.admit(Fixtures.admission(b))
         #expect(registry.status().entries.first?.pending?.brokers == ["b:9092"])
-        #expect(registry.reload(nil) == 1)
+        #expect(await registry.reload(nil) == 1)
         let entry = registry.status().entries.first
         #expect(entry?.pinned.brokers == ["b:9092"] && entry?.pending == nil)
     }
@@ -285,6 +285,56 @@ struct ScalerRegistryTests {
         _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
         await registry.shutdown()
         #expect(kafka.state.withLock(\.readersClosed) == 1)
+    }
+
+    @Test("shutdown closes connections concurrently, and a read after it opens none")
+    func shutdownIsConcurrentAndFinal() async throws {
+        let registry = makeRegistry()
+        let sources = (0..<20).map { Fixtures.source("broker-\($0):9092") }
+        for (index, source) in sources.enumerated() {
+            kafka.answer(source.connection.bootstrapServers[0], .success(.orders(committed: 5, latest: 9)))
+            let key = RegistryKey(namespace: "shop", name: "consumer-\(index)")
+            _ = try await registry.observation(for: key, pinned: try registry.admit(Fixtures.admission(source, key: key)), deadline: nil)
+        }
+        kafka.state.withLock { $0.closeDelay = .milliseconds(300) }
+        let start = ContinuousClock.now
+        await registry.shutdown()
+        let took = ContinuousClock.now - start
+        #expect(kafka.state.withLock(\.readersClosed) == 20)
+        #expect(took < .seconds(2), "20 closes of 300 ms each took \(took)")
+
+        let late = RegistryKey(namespace: "shop", name: "late")
+        let pin = try registry.admit(Fixtures.admission(b, key: late))
+        let error = await #expect(throws: KafkaLagError.self) { try await registry.observation(for: late, pinned: pin, deadline: nil) }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message == "the scaler is shutting down")
+        #expect(kafka.readersMade == 20, "no connection opened after shutdown")
+    }
+
+    @Test("opening a connection holds no lock: other triggers are admitted and listed meanwhile, and concurrent first reads share one open")
+    func openOutsideTheLock() async throws {
+        let registry = makeRegistry()
+        kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
+        kafka.state.withLock { $0.openDelay = .seconds(1) }
+        let pins = try (0..<10).map { index in
+            let key = RegistryKey(namespace: "shop", name: "reader-\(index)")
+            return (key, try registry.admit(Fixtures.admission(Fixtures.source("a:9092", topic: "topic-\(index)"), key: key)))
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Measured from before the reads start: a lock held during the open would block
+            // every thread of the cooperative pool, this task's pause included.
+            let start = ContinuousClock.now
+            for (key, pin) in pins {
+                group.addTask { _ = try? await registry.observation(for: key, pinned: pin, deadline: nil) }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            _ = try registry.admit(Fixtures.admission(b, key: RegistryKey(namespace: "shop", name: "other")))
+            _ = registry.status()
+            let took = ContinuousClock.now - start
+            #expect(took < .milliseconds(600), "a 200 ms pause, an admission and a status took \(took) beside a connection being opened")
+            try await group.waitForAll()
+        }
+        #expect(kafka.readersMade == 1, "ten first reads through one connection open it once")
     }
 }
 
