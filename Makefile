@@ -2,7 +2,7 @@
 SWIFT_BUILD_FLAGS ?=
 PYTEST ?= .venv/bin/python -m pytest
 
-.PHONY: deps build release test serve demo proto stress asan tsan image-check
+.PHONY: deps build release test serve demo proto stress asan tsan image-check fuzz
 
 deps:
 	bash scripts/install-deps.sh
@@ -45,3 +45,7 @@ stress: deps
 image-check: deps
 	swift build -c release --static-swift-stdlib --product keda-kafka-scaler $(SWIFT_BUILD_FLAGS)
 	KKS_IMAGE_BINARY=$$(swift build -c release --show-bin-path)/keda-kafka-scaler $(PYTEST) -q Tests/e2e/packaging/test_packaging_image.py
+
+## libFuzzer targets (Fuzz/README.md), FUZZ_SECONDS each (default 60); fails on any finding.
+fuzz: deps
+	bash Fuzz/run.sh

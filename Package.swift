@@ -202,3 +202,31 @@ let package = Package(
         ),
     ]
 )
+
+// Fuzz targets (issue 13 §2), only with KKS_FUZZ set (see `make fuzz` and Fuzz/README.md):
+// they link only with `-sanitize=fuzzer`, which brings libFuzzer.
+if Context.environment["KKS_FUZZ"] != nil {
+    package.targets += [
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(
+            name: "FuzzSupport", dependencies: ["CLibFuzzer", .product(name: "Logging", package: "swift-log")], path: "Fuzz/FuzzSupport",
+            swiftSettings: swiftSettings
+        ),
+    ]
+    let fuzzers: [(name: String, dependencies: [Target.Dependency])] = [
+        ("ServerConnectionFuzzer", [
+            "GRPCServerNIO", "KafkaScaler", "ScalerRegistry", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        ("RequestDecoderFuzzer", ["KafkaScaler", "GRPCServerCore"]),
+        ("MetadataParserFuzzer", ["KafkaScaler"]),
+        ("AuthProfileFuzzer", ["KafkaScaler"]),
+        ("OpsRouterFuzzer", [
+            "KafkaScaler", "ScalerRegistry", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+    ]
+    for fuzzer in fuzzers {
+        package.targets.append(.executableTarget(
+            name: fuzzer.name, dependencies: ["FuzzSupport"] + fuzzer.dependencies, path: "Fuzz/\(fuzzer.name)", swiftSettings: swiftSettings
+        ))
+    }
+}

@@ -60,6 +60,9 @@ public struct AuthProfileDirectory: AuthProfileProvider {
             if let size = attributes.fileSize, size > maximumFileSize {
                 throw KafkaLagError(.invalidMetadata, "auth profile \(GoSyntax.quote(name)) key \(GoSyntax.quote(entry)) is larger than \(maximumFileSize) bytes")
             }
+            // Blank counts as absent; and Foundation's Data(contentsOf:) leaks its 4 KiB
+            // buffer on an empty file (found by Fuzz/AuthProfileFuzzer).
+            if attributes.fileSize == 0 { continue }
             guard let data = try? Data(contentsOf: file) else {
                 throw KafkaLagError(.invalidMetadata, "auth profile \(GoSyntax.quote(name)) key \(GoSyntax.quote(entry)) cannot be read")
             }

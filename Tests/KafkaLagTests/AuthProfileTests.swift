@@ -85,6 +85,7 @@ struct AuthProfileTests {
         }
         try root.write("kafka/.hidden", "ignored")
         try root.write("kafka/blank", "   \n")
+        try root.write("kafka/empty", "")  // Fuzz/AuthProfileFuzzer: Data(contentsOf:) leaked 4 KiB per empty file
         try root.makeDirectory("kafka/nested")
 
         let directory = AuthProfileDirectory(root: root.path)
