@@ -2,7 +2,7 @@
 SWIFT_BUILD_FLAGS ?=
 PYTEST ?= .venv/bin/python -m pytest
 
-.PHONY: deps build release test serve demo proto stress asan tsan image-check fuzz
+.PHONY: deps build release test serve demo proto stress asan tsan image-check fuzz soak
 
 deps:
 	bash scripts/install-deps.sh
@@ -40,6 +40,10 @@ tsan: deps
 ## Outage stress (issue 12): hundreds of fail-over-and-recover iterations, zero crashes expected.
 stress: deps
 	bash bench/stress/run.sh
+
+## Soak (issue 13): 30 min of KEDA-like load with a flapping cluster; fails on unexpected errors, leaks or crashes.
+soak: build
+	bash bench/soak/run.sh
 
 ## The static release binary the Dockerfile builds loads only libraries of the runtime image.
 image-check: deps

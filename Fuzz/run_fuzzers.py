@@ -3,6 +3,7 @@ second, coverage, corpus growth and findings (crash-, leak-, timeout-, oom- file
 Called by Fuzz/run.sh; exits 1 when any fuzzer found something."""
 
 import argparse
+import concurrent.futures
 import datetime
 import re
 import shutil
@@ -48,16 +49,19 @@ def main() -> None:
     parser.add_argument("--bin", type=Path, required=True)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--record", action="store_true")
+    parser.add_argument("--parallel", action="store_true", help="run the fuzzers at the same time (the long runs)")
     parser.add_argument("fuzzers", nargs="+")
     args = parser.parse_args()
-    results = [run(args.bin / name, name, args.seconds) for name in args.fuzzers]
+    workers = len(args.fuzzers) if args.parallel else 1
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(lambda name: run(args.bin / name, name, args.seconds), args.fuzzers))
     if args.record:
         now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         rows = "\n".join(
             f"| {r['fuzzer']} | {r['seconds']} | {r['runs']:,} | {r['exec_per_sec']:,} | {r['cov']} | {r['corpus']} | {r['rss_mb']} | "
             f"{', '.join(r['found']) or 'none'} |" for r in results)
         body = (f"## Fuzzing ({now})\n\nMachine: {machine()}. Written by `Fuzz/run.sh --record` (debug build, "
-                f"`-sanitize=fuzzer,address`, one fuzzer at a time, from the committed seed corpus plus what earlier runs on "
+                f"`-sanitize=fuzzer,address`, {'all fuzzers at once, sharing the cores' if args.parallel else 'one fuzzer at a time'}, from the committed seed corpus plus what earlier runs on "
                 f"this machine added).\n\n| fuzzer | seconds | runs | exec/s | coverage | corpus | peak RSS MiB | findings |\n"
                 f"|---|---:|---:|---:|---:|---|---:|---|\n{rows}\n")
         write_section(ROOT / "bench" / "RESULTS.md", "<!-- fuzz:begin -->", "<!-- fuzz:end -->", body)

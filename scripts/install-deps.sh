@@ -20,11 +20,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-python_packages=(grpcio grpcio-tools grpcio-health-checking grpcio-reflection h2 pytest pyyaml kafka-python)
+python_packages=(grpcio grpcio-tools grpcio-health-checking grpcio-reflection h2 pytest pyyaml kafka-python matplotlib)
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import grpc, grpc_tools, grpc_health, grpc_reflection, h2, pytest, yaml, kafka" 2>/dev/null; then
+if ! .venv/bin/python -c "import grpc, grpc_tools, grpc_health, grpc_reflection, h2, pytest, yaml, kafka, matplotlib" 2>/dev/null; then
   echo "installing python packages: ${python_packages[*]}"
   .venv/bin/pip install -q --disable-pip-version-check "${python_packages[@]}"
 fi
