@@ -30,7 +30,7 @@ final class OpsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        deadline?.cancel()
+        disarmDeadline()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -50,8 +50,7 @@ final class OpsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let head else { return }
             self.head = nil
-            deadline?.cancel()
-            deadline = nil
+            disarmDeadline()
             let request = OpsRequest(head: head, peer: context.remoteAddress)
             let routes = routes
             let loop = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -71,11 +70,7 @@ final class OpsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func write(_ response: OpsResponse, for head: HTTPRequestHead, context: ChannelHandlerContext) {
         guard context.channel.isActive else { return }
-        var headers = HTTPHeaders([("content-type", response.contentType), ("content-length", "\(response.body.count)")])
-        if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
-        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        let written = send(response, version: head.version, keepAlive: head.isKeepAlive, context: context)
         if head.isKeepAlive {
             armDeadline(context)
         } else {
@@ -88,23 +83,30 @@ final class OpsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// request is not read.
     private func refuse(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, _ reason: String, version: HTTPVersion) {
         head = nil
-        deadline?.cancel()
-        deadline = nil
-        let response = OpsResponse.text(status, reason)
-        let headers = HTTPHeaders([
-            ("content-type", response.contentType), ("content-length", "\(response.body.count)"), ("connection", "close"),
-        ])
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        disarmDeadline()
+        _ = send(.text(status, reason), version: version, keepAlive: false, context: context)
         context.close(promise: nil)
     }
 
+    /// Writes a whole response; `connection: close` unless the connection is kept alive.
+    private func send(_ response: OpsResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        var headers = HTTPHeaders([("content-type", response.contentType), ("content-length", "\(response.body.count)")])
+        if !keepAlive { headers.add(name: "connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
+        return context.writeAndFlush(wrapOutboundOut(.end(nil)))
+    }
+
     private func armDeadline(_ context: ChannelHandlerContext) {
-        deadline?.cancel()
+        disarmDeadline()
         let channel = context.channel
         deadline = context.eventLoop.scheduleTask(in: .nanoseconds(limits.requestTimeout.nanoseconds)) {
             channel.close(promise: nil)
         }
+    }
+
+    private func disarmDeadline() {
+        deadline?.cancel()
+        deadline = nil
     }
 }
