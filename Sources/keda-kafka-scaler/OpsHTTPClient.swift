@@ -78,9 +78,18 @@ enum OpsHTTPClient {
                 throw Failure(.truncated, "connection closed before the response was complete")
             }
         } catch {
-            if timedOut.load(ordering: .relaxed) { throw Failure(.timedOut, "no answer from \(address) within \(timeout)") }
+            // A connect that outlives the timeout is the same silence as an unanswered request
+            // (a loaded machine can take that long to complete even a loopback handshake).
+            if timedOut.load(ordering: .relaxed) || Self.isConnectTimeout(error) {
+                throw Failure(.timedOut, "no answer from \(address) within \(timeout)")
+            }
             if let failure = error as? Failure { throw failure }
             throw Failure(.unreachable, "cannot reach the ops port at \(address): \(error)")
         }
+    }
+
+    private static func isConnectTimeout(_ error: any Error) -> Bool {
+        if case .connectTimeout = error as? ChannelError { return true }
+        return false
     }
 }

@@ -4,6 +4,7 @@ import Testing
 
 /// Observations a test service makes about how its handlers were run.
 final class HandlerProbe: Sendable {
+    let startedTasks = Atomic<Int>(0)
     let cancelledTasks = Atomic<Int>(0)
     let cancellationFlags = Atomic<Int>(0)
 }
@@ -21,6 +22,7 @@ struct OutcomeService: RPCService {
         return [
             .unary("Slow", request: Self.raw, response: Self.raw) { request, context in
                 .async {
+                    probe.startedTasks.add(1, ordering: .relaxed)
                     do {
                         try await Task.sleep(for: .seconds(5))
                     } catch {
@@ -99,7 +101,11 @@ struct HandlerOutcomeTests {
             try await H2TestClient.withConnection(port: port) { client in
                 let id = client.request(path: "/test.Outcome/Slow", body: MessageFramer.frame([1]))
                 try await client.run { _ in true }
-                try await Task.sleep(for: .milliseconds(50))
+                // Reset only once the handler runs: a reset before dispatch cancels nothing.
+                for _ in 0..<500 where probe.startedTasks.load(ordering: .relaxed) == 0 {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                try #require(probe.startedTasks.load(ordering: .relaxed) == 1)
                 client.reset(id)
                 let check = client.request(path: "/grpc.health.v1.Health/Check", body: emptyCheck)
                 try await client.run { $0.stream(check).closed }
@@ -109,6 +115,21 @@ struct HandlerOutcomeTests {
                 try await Task.sleep(for: .milliseconds(10))
             }
             #expect(probe.cancelledTasks.load(ordering: .relaxed) == 1)
+        }
+    }
+
+    @Test("A reset in the same packet as its request leaves no work running")
+    func resetBeforeDispatch() async throws {
+        let probe = HandlerProbe()
+        try await withServer(register: { $0.register(OutcomeService(probe: probe)) }) { port, _, _, _ in
+            try await H2TestClient.withConnection(port: port) { client in
+                let id = client.request(path: "/test.Outcome/Slow", body: MessageFramer.frame([1]))
+                client.reset(id)
+                let check = client.request(path: "/grpc.health.v1.Health/Check", body: emptyCheck)
+                try await client.run { $0.stream(check).closed }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(probe.cancelledTasks.load(ordering: .relaxed) == probe.startedTasks.load(ordering: .relaxed))
         }
     }
 
