@@ -33,6 +33,9 @@ final class KafkaHandle: @unchecked Sendable {
         var reportedRequests: [String: Int] = [:]
         /// When a wait for an admin request's result first ended before the result came.
         var firstAbandonedRequest: ContinuousClock.Instant?
+        /// Reads to wake when an authentication problem is recorded.
+        var authenticationWatchers: [UInt64: QueueSignal] = [:]
+        var nextWatcher: UInt64 = 0
     }
 
     /// Creates the handle. `rd_kafka_new` takes the conf only on success, so it is destroyed here on failure.
@@ -148,7 +151,12 @@ final class KafkaHandle: @unchecked Sendable {
                 let reason = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? ""
                 KafkaLogBridge.logError(err, reason: reason, fatal: rd_kafka_event_error_is_fatal(event) != 0, client: name, logger: logger)
                 if let problem = connectionProblem(err, reason: reason) {
-                    events.withLock { $0.connectionProblem = problem }
+                    let watchers = events.withLock { state in
+                        state.connectionProblem = problem
+                        defer { state.authenticationWatchers = [:] }
+                        return state.authenticationWatchers.values
+                    }
+                    for watcher in watchers { watcher.fire() }
                 }
             case RD_KAFKA_EVENT_STATS:
                 guard let json = rd_kafka_event_stats(event), let statistics = KafkaStatistics(json: String(cString: json)) else { break }
@@ -183,6 +191,25 @@ final class KafkaHandle: @unchecked Sendable {
     /// it explains a timeout better than the timeout itself.
     var connectionProblem: KafkaLagError? {
         events.withLock { $0.connectionProblem }
+    }
+
+    /// Fires `signal` once an authentication problem is recorded, at once if one already
+    /// is. Brokers that refuse our credentials refuse them at every retry, so a read stops
+    /// waiting for librdkafka's timeout (which can outlast the caller's deadline) and says
+    /// why right away.
+    func watchAuthentication(_ signal: QueueSignal) -> UInt64 {
+        let (id, recorded) = events.withLock { state in
+            state.nextWatcher += 1
+            if state.connectionProblem == nil { state.authenticationWatchers[state.nextWatcher] = signal }
+            return (state.nextWatcher, state.connectionProblem != nil)
+        }
+        if recorded { signal.fire() }
+        return id
+    }
+
+    /// Ends a ``watchAuthentication(_:)``.
+    func unwatchAuthentication(_ id: UInt64) {
+        _ = events.withLock { $0.authenticationWatchers.removeValue(forKey: id) }
     }
 
     /// A caller stopped waiting for an admin request that librdkafka still runs

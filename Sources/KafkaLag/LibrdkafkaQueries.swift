@@ -1,5 +1,6 @@
 import CRdKafka
 import Dispatch
+import Synchronization
 
 /// ``OffsetQuerying`` over one librdkafka handle: topic-scoped Metadata
 /// (cached), admin ListConsumerGroupOffsets (one OffsetFetch), and
@@ -69,8 +70,11 @@ struct LibrdkafkaQueries: OffsetQuerying {
         // Disabling takes the queue lock, so no callback still runs once it returns.
         defer { withExtendedLifetime(signal) { rd_kafka_queue_cb_event_enable(queue, nil, nil) } }
 
+        let watcher = handle.watchAuthentication(signal)
+        defer { handle.unwatchAuthentication(watcher) }
         try sendListConsumerGroupOffsets(group: group, partitions: partitions, queue: queue, context: context)
-        // The request runs on librdkafka's own (long) timeout; the caller's deadline ends only this wait.
+        // The request runs on librdkafka's own (long) timeout; the caller's deadline or an
+        // authentication refusal ends only this wait.
         DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout))) { signal.fire() }
         await signal.wait()
 
@@ -173,15 +177,37 @@ struct LibrdkafkaQueries: OffsetQuerying {
 
     /// Runs a blocking call with the time left until `deadline` (in ms) once one of the
     /// handle's slots for blocking calls is free; a call still waiting at the deadline
-    /// times out without reaching librdkafka.
+    /// times out without reaching librdkafka. An authentication refusal ends the wait
+    /// at once; the call then finishes on its lane under a lease of its own, so the handle
+    /// outlives it.
     private func blocking<T: Sendable>(
         until deadline: ContinuousClock.Instant, _ context: String, _ body: @escaping @Sendable (Int32) -> Result<T, KafkaLagError>
     ) async throws(KafkaLagError) -> T {
-        let outcome = await handle.blockingCalls.run(until: deadline) { () -> Result<T, KafkaLagError> in
-            Result { () throws(KafkaLagError) in try milliseconds(until: deadline, for: context) }.flatMap(body)
+        let signal = QueueSignal()
+        let outcome = Mutex<Result<T, KafkaLagError>?>(nil)
+        let watcher = handle.watchAuthentication(signal)
+        defer { handle.unwatchAuthentication(watcher) }
+        let queries = self
+        Task {
+            let result: Result<T, KafkaLagError>
+            do throws(KafkaLagError) {
+                result = try await queries.handle.withLease { () async throws(KafkaLagError) in
+                    let call = await queries.handle.blockingCalls.run(until: deadline) { () -> Result<T, KafkaLagError> in
+                        Result { () throws(KafkaLagError) in try queries.milliseconds(until: deadline, for: context) }.flatMap(body)
+                    }
+                    return call ?? .failure(queries.failure(RD_KAFKA_RESP_ERR__TIMED_OUT, context, timeout: 0))
+                }
+            } catch {
+                result = .failure(error)
+            }
+            outcome.withLock { $0 = result }
+            signal.fire()
         }
-        guard let outcome else { throw failure(RD_KAFKA_RESP_ERR__TIMED_OUT, context, timeout: 0) }
-        return try outcome.get()
+        await signal.wait()
+        guard let result = outcome.withLock({ $0 }) else {
+            throw failure(RD_KAFKA_RESP_ERR__TIMED_OUT, context, timeout: 0)
+        }
+        return try result.get()
     }
 
     // MARK: Helpers
