@@ -45,8 +45,9 @@ public struct AuthProfileScope: Hashable, Sendable {
     }
 
     /// Metadata may repeat what the profile sets for `tls` and `sasl` but not change
-    /// it, may not bring its own `ca` when the profile sets `tls`, and may not turn
-    /// on `unsafeSsl` unless the profile does.
+    /// it, may not bring its own `ca` when the profile sets `tls`, may not turn on
+    /// `unsafeSsl` unless the profile does, and may not pick the token endpoint the
+    /// profile's password is sent to.
     public func check(metadata: [String: String], profileKeys: [String: String]) throws(KafkaLagError) {
         func value(_ key: String, _ map: [String: String]) -> String? { TriggerOwnKeys.value(key, in: map) }
         for key in ["tls", "sasl"] {
@@ -56,6 +57,17 @@ public struct AuthProfileScope: Hashable, Sendable {
         }
         if value("tls", profileKeys) != nil, value("ca", metadata) != nil {
             throw denied("it sets tls and metadata may not bring its own ca")
+        }
+        // The OAuth client secret goes to the token endpoint: a caller choosing the
+        // endpoint would receive it.
+        if let asked = value("oauthTokenEndpointUri", metadata) {
+            let fixed = value("oauthTokenEndpointUri", profileKeys)
+            if let fixed, asked != fixed {
+                throw denied("it sets oauthTokenEndpointUri and metadata may not change it")
+            }
+            if fixed == nil, value("password", profileKeys) != nil {
+                throw denied("it holds a password and metadata may not choose where it is sent (oauthTokenEndpointUri)")
+            }
         }
         func enabled(_ map: [String: String]) -> Bool { value("unsafeSsl", map).flatMap(GoSyntax.parseBool) ?? false }
         if enabled(metadata), !enabled(profileKeys) {

@@ -13,15 +13,20 @@ public final class KafkaClient: Sendable {
     ///
     /// - Throws: `invalidMetadata` when the settings cannot make a client
     ///   (unsupported SASL mechanism, malformed PEM, …).
+    ///   `tokens` must be given exactly when the connection uses SASL/OAUTHBEARER.
     public init(
         connection: ConnectionSettings,
         configuration: KafkaClientConfiguration = .defaults,
+        tokens: (any OAuthTokenSource)? = nil,
         logger: Logger
     ) throws(KafkaLagError) {
         let properties = try LibrdkafkaProperties.make(connection: connection, configuration: configuration)
+        if connection.security.sasl == .oauthbearer, tokens == nil {
+            throw KafkaLagError(.invalidMetadata, "sasl=oauthbearer needs a token source: \(connection.security.oauthBearer?.tokenProvider.name ?? "none") gives none")
+        }
         self.connection = connection
         self.configuration = configuration
-        self.handle = try KafkaHandle(properties: properties, logger: logger)
+        self.handle = try KafkaHandle(properties: properties, tokens: tokens, logger: logger)
         self.reader = ObservationReader(
             queries: LibrdkafkaQueries(handle: handle, cache: TopicMetadataCache(maxAge: configuration.metadataMaxAge))
         )

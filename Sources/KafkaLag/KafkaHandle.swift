@@ -1,4 +1,5 @@
 import CRdKafka
+import Foundation
 import Dispatch
 import Logging
 import Synchronization
@@ -38,8 +39,11 @@ final class KafkaHandle: @unchecked Sendable {
         var nextWatcher: UInt64 = 0
     }
 
+    /// Answers librdkafka's OAUTHBEARER token refreshes; nil for other mechanisms.
+    private let tokens: (any OAuthTokenSource)?
+
     /// Creates the handle. `rd_kafka_new` takes the conf only on success, so it is destroyed here on failure.
-    init(properties: LibrdkafkaProperties, logger: Logger) throws(KafkaLagError) {
+    init(properties: LibrdkafkaProperties, tokens: (any OAuthTokenSource)? = nil, logger: Logger) throws(KafkaLagError) {
         guard let conf = rd_kafka_conf_new() else {
             throw KafkaLagError(.internalError, "rd_kafka_conf_new failed")
         }
@@ -53,12 +57,14 @@ final class KafkaHandle: @unchecked Sendable {
                 throw KafkaLagError(.invalidMetadata, "invalid Kafka setting \(key): \(reason)")
             }
         }
-        rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_LOG | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_STATS)
+        let tokenEvents = tokens == nil ? 0 : RD_KAFKA_EVENT_OAUTHBEARER_TOKEN_REFRESH
+        rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_LOG | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_STATS | tokenEvents)
         guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errstr, errstr.count) else {
             rd_kafka_conf_destroy(conf)
             throw Self.creationError(Self.text(errstr))
         }
         self.rk = rk
+        self.tokens = tokens
         self.mainQueue = rd_kafka_queue_get_main(rk)
         self.brokers = properties["bootstrap.servers"] ?? ""
         self.name = String(cString: rd_kafka_name(rk))
@@ -150,14 +156,9 @@ final class KafkaHandle: @unchecked Sendable {
                 let err = rd_kafka_event_error(event)
                 let reason = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? ""
                 KafkaLogBridge.logError(err, reason: reason, fatal: rd_kafka_event_error_is_fatal(event) != 0, client: name, logger: logger)
-                if let problem = connectionProblem(err, reason: reason) {
-                    let watchers = events.withLock { state in
-                        state.connectionProblem = problem
-                        defer { state.authenticationWatchers = [:] }
-                        return state.authenticationWatchers.values
-                    }
-                    for watcher in watchers { watcher.fire() }
-                }
+                if let problem = connectionProblem(err, reason: reason) { record(problem) }
+            case RD_KAFKA_EVENT_OAUTHBEARER_TOKEN_REFRESH:
+                refreshToken()
             case RD_KAFKA_EVENT_STATS:
                 guard let json = rd_kafka_event_stats(event), let statistics = KafkaStatistics(json: String(cString: json)) else { break }
                 let requests = statistics.requests
@@ -174,6 +175,61 @@ final class KafkaHandle: @unchecked Sendable {
                 break
             }
         }
+    }
+
+    // MARK: OAUTHBEARER
+
+    /// Fetches a token off the event queue (an identity provider may take a while) and
+    /// hands it to librdkafka while the handle is alive; a failure fails the connections
+    /// waiting for it and is recorded like a broker's refusal.
+    private func refreshToken() {
+        guard let tokens else { return }
+        Task {
+            let outcome: Result<OAuthToken, KafkaLagError>
+            do throws(KafkaLagError) {
+                outcome = .success(try await tokens.token())
+            } catch {
+                outcome = .failure(error)
+            }
+            try? await withLease { () throws(KafkaLagError) in install(outcome) }
+        }
+    }
+
+    private func install(_ outcome: Result<OAuthToken, KafkaLagError>) {
+        let problem: KafkaLagError
+        switch outcome {
+        case .success(let token):
+            let lifetime = Int64((token.expiry.timeIntervalSince1970 * 1000).rounded(.down))
+            let flat = token.extensions.sorted { $0.key < $1.key }.flatMap { [$0.key, $0.value] }
+            var errstr = [CChar](repeating: 0, count: 512)
+            let copies = flat.map { strdup($0) }
+            defer { copies.forEach { free($0) } }
+            let err = copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { extensions in
+                var pointers = Array(extensions)
+                return rd_kafka_oauthbearer_set_token(rk, token.value, lifetime, token.principal, &pointers, pointers.count, &errstr, errstr.count)
+            }
+            guard err != RD_KAFKA_RESP_ERR_NO_ERROR else {
+                logger.debug("OAUTHBEARER token set", metadata: ["kafka.client": "\(name)", "principal": "\(token.principal)", "expiry": "\(token.expiry)"])
+                return
+            }
+            // librdkafka's reason names the offending field, never the token.
+            problem = KafkaLagError(.unauthenticated, "OAUTHBEARER token refused by the Kafka client: \(Self.text(errstr))")
+        case .failure(let error):
+            problem = KafkaLagError(error.code, "cannot get an OAUTHBEARER token: \(error.message)")
+        }
+        rd_kafka_oauthbearer_set_token_failure(rk, problem.message)
+        logger.warning("OAUTHBEARER token refresh failed", metadata: ["kafka.client": "\(name)", "error": "\(problem.message)"])
+        record(problem)
+    }
+
+    /// Records a connection problem and wakes the reads watching for one.
+    private func record(_ problem: KafkaLagError) {
+        let watchers = events.withLock { state in
+            state.connectionProblem = problem
+            defer { state.authenticationWatchers = [:] }
+            return state.authenticationWatchers.values
+        }
+        for watcher in watchers { watcher.fire() }
     }
 
     /// Only authentication problems: unreachable brokers are told to callers in one text

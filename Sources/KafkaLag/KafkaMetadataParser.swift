@@ -148,6 +148,7 @@ struct KafkaMetadataParser {
         let scopes = lookup("scopes", Self.credential) ?? ""
         let tokenEndpoint = lookup("oauthTokenEndpointUri", Self.credential)
         let extensions = lookup("oauthExtensions", Self.credential)
+        let staticToken = lookup("oauthToken", Self.credential)
         let keytab = lookup("keytab", Self.credential)
         let realm = lookup("realm", Self.credential)
         let kerberosConfig = lookup("kerberosConfig", Self.credential)
@@ -171,7 +172,7 @@ struct KafkaMetadataParser {
         var security = SecuritySettings()
         let saslContext = SASLContext(
             mode: sasl, username: username, password: password, tokenProvider: tokenProvider,
-            scopes: scopes, tokenEndpoint: tokenEndpoint, extensions: extensions, awsRegion: awsRegion,
+            scopes: scopes, tokenEndpoint: tokenEndpoint, extensions: extensions, staticToken: staticToken, awsRegion: awsRegion,
             keytab: keytab, realm: realm, kerberosConfig: kerberosConfig,
             kerberosServiceName: kerberosServiceName, kerberosDisableFAST: kerberosDisableFAST
         )
@@ -212,6 +213,8 @@ struct KafkaMetadataParser {
         var tokenProvider: String
         var scopes: String
         var tokenEndpoint, extensions: String?
+        /// `oauthToken` (ours, not KEDA's): a ready token instead of client credentials.
+        var staticToken: String?
         var awsRegion: String
         var keytab, realm, kerberosConfig: String?
         var kerberosServiceName: String
@@ -306,9 +309,11 @@ struct KafkaMetadataParser {
     private static func validateOAuth(tlsEnabled: Bool, _ sasl: SASLContext) -> Result<OAuthBearerSettings, Message> {
         switch sasl.tokenProvider {
         case "", "bearer":
-            guard sasl.username != nil else { return .failure(Message(text: "no username given")) }
-            guard sasl.password != nil else { return .failure(Message(text: "no password given")) }
-            guard let tokenEndpoint = sasl.tokenEndpoint else { return .failure(Message(text: "no oauth token endpoint uri given")) }
+            if sasl.staticToken == nil {
+                guard sasl.username != nil else { return .failure(Message(text: "no username given")) }
+                guard sasl.password != nil else { return .failure(Message(text: "no password given")) }
+                guard sasl.tokenEndpoint != nil else { return .failure(Message(text: "no oauth token endpoint uri given")) }
+            }
             var extensions: [String: String] = [:]
             for item in sasl.extensions.map({ GoSyntax.split($0, ",") }) ?? [] {
                 let pair = GoSyntax.split(item, "=")
@@ -318,8 +323,8 @@ struct KafkaMetadataParser {
                 extensions[pair[0]] = pair[1]
             }
             return .success(OAuthBearerSettings(
-                tokenProvider: .bearer, tokenEndpointURI: tokenEndpoint,
-                scopes: GoSyntax.split(sasl.scopes, ","), extensions: extensions
+                tokenProvider: .bearer, tokenEndpointURI: sasl.tokenEndpoint ?? "",
+                scopes: GoSyntax.split(sasl.scopes, ","), extensions: extensions, staticToken: sasl.staticToken
             ))
         case "aws_msk_iam":
             guard tlsEnabled else { return .failure(Message(text: "TLS is required for AWS MSK authentication")) }

@@ -106,8 +106,11 @@ extension LibrdkafkaProperties {
         case .plaintext: mechanism = "PLAIN"
         case .scramSHA256: mechanism = "SCRAM-SHA-256"
         case .scramSHA512: mechanism = "SCRAM-SHA-512"
-        case .oauthbearer, .gssapi:
-            throw KafkaLagError(.invalidMetadata, "sasl=\(sasl.rawValue) is not supported yet; use plaintext, scram_sha256 or scram_sha512")
+        case .oauthbearer:
+            // Tokens come from the handle's OAuthTokenSource, never from a property.
+            return [("sasl.mechanisms", "OAUTHBEARER")]
+        case .gssapi:
+            throw KafkaLagError(.invalidMetadata, "sasl=\(sasl.rawValue) is not supported yet; use plaintext, scram_sha256, scram_sha512 or oauthbearer")
         }
         guard let username = security.username, !username.isEmpty else {
             throw KafkaLagError(.invalidMetadata, "no username given for sasl=\(sasl.rawValue)")

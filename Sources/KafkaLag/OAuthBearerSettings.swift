@@ -34,10 +34,14 @@ public struct OAuthBearerSettings: Hashable, Sendable {
     public var awsRegion: String
     /// Credentials for MSK IAM; `nil` for the bearer provider.
     public var awsCredentials: AWSCredentials?
+    /// `oauthToken` from the auth profile (bearer): a token used as it is, instead of
+    /// the client-credentials flow. A secret.
+    public var staticToken: String?
 
     public init(
         tokenProvider: TokenProvider, tokenEndpointURI: String = "", scopes: [String] = [""],
-        extensions: [String: String] = [:], awsRegion: String = "", awsCredentials: AWSCredentials? = nil
+        extensions: [String: String] = [:], awsRegion: String = "", awsCredentials: AWSCredentials? = nil,
+        staticToken: String? = nil
     ) {
         self.tokenProvider = tokenProvider
         self.tokenEndpointURI = tokenEndpointURI
@@ -45,5 +49,6 @@ public struct OAuthBearerSettings: Hashable, Sendable {
         self.extensions = extensions
         self.awsRegion = awsRegion
         self.awsCredentials = awsCredentials
+        self.staticToken = staticToken
     }
 }

@@ -55,6 +55,7 @@ extension OAuthBearerSettings: CustomStringConvertible, CustomDebugStringConvert
         if !tokenEndpointURI.isEmpty { parts.append("tokenEndpoint: \(tokenEndpointURI)") }
         if !extensions.isEmpty { parts.append("extensions: \(extensions.keys.sorted().joined(separator: ","))") }
         if !awsRegion.isEmpty { parts.append("awsRegion: \(awsRegion)") }
+        if staticToken != nil { parts.append("oauthToken: <redacted>") }
         switch awsCredentials {
         case .role(let arn): parts.append("awsRoleArn: \(arn)")
         case .staticKeys: parts.append("awsKeys: <redacted>")

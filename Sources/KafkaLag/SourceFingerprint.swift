@@ -56,6 +56,7 @@ extension ConnectionSettings {
                 encoder.secret("extensionValue", oauth.extensions[key])
             }
             encoder.field("awsRegion", oauth.awsRegion)
+            encoder.secret("oauthToken", oauth.staticToken)
             switch oauth.awsCredentials {
             case .role(let arn):
                 encoder.field("awsRoleArn", arn)

@@ -19,7 +19,28 @@ public struct LibrdkafkaReaders: OffsetReaderFactory {
     public func makeReader(for settings: ConnectionSettings) throws(KafkaLagError) -> any OffsetReader {
         var logger = logger
         logger[metadataKey: "kafka.connection"] = "\(settings.fingerprint)"
-        return try KafkaClient(connection: settings, configuration: configuration, logger: logger)
+        return try KafkaClient(connection: settings, configuration: configuration, tokens: tokenSource(for: settings.security), logger: logger)
+    }
+
+    /// The OAUTHBEARER token source of `security`, nil for other mechanisms.
+    private func tokenSource(for security: SecuritySettings) throws(KafkaLagError) -> (any OAuthTokenSource)? {
+        guard security.sasl == .oauthbearer, let oauth = security.oauthBearer else { return nil }
+        switch oauth.tokenProvider {
+        case .bearer:
+            if let token = oauth.staticToken { return StaticOAuthTokenSource(value: token, extensions: oauth.extensions) }
+            return try ClientCredentialsTokenSource(
+                settings: oauth, clientID: security.username ?? "", clientSecret: security.password ?? "",
+                timeout: configuration.kafkaTimeout
+            )
+        case .awsMSKIAM:
+            guard let credentials = oauth.awsCredentials else {
+                throw KafkaLagError(.invalidMetadata, "error getting AWS authorization: no AWS credentials given")
+            }
+            return MSKIAMTokenSource(region: oauth.awsRegion, credentials: credentials)
+        case .unrecognized(let name):
+            // KEDA accepts such a list and then has no token provider: the client fails.
+            throw KafkaLagError(.invalidMetadata, "saslTokenProvider=\(name) names no single token provider; use bearer or aws_msk_iam")
+        }
     }
 }
 

@@ -20,16 +20,21 @@ public final class TriggerResolver: SourceResolver {
     private let directory: AuthProfileDirectory
     /// `--allowed-bootstrap-servers`: when set, no other broker is ever dialled.
     private let allowedBrokers: [BrokerPattern]?
+    /// `--aws-operator-credentials`: whether `identityOwner: operator` may sign MSK IAM
+    /// tokens with the scaler's own AWS credentials.
+    private let allowOperatorAWSCredentials: Bool
     private let state = Mutex(State())
     /// Moves on with every re-resolution, only under `state`'s lock, so a parse begun at an
     /// older value caches nothing; requests read it without the lock.
     private let generations = Atomic<UInt64>(0)
 
     /// Reads profiles from `directory` (`--auth-profiles`); when `allowedBrokers` is
-    /// given, a trigger naming any other bootstrap server is refused.
-    public init(directory: AuthProfileDirectory, allowedBrokers: [BrokerPattern]? = nil) {
+    /// given, a trigger naming any other bootstrap server is refused; the scaler's own
+    /// AWS credentials sign tokens only when `allowOperatorAWSCredentials`.
+    public init(directory: AuthProfileDirectory, allowedBrokers: [BrokerPattern]? = nil, allowOperatorAWSCredentials: Bool = false) {
         self.directory = directory
         self.allowedBrokers = allowedBrokers
+        self.allowOperatorAWSCredentials = allowOperatorAWSCredentials
     }
 
     /// Changes whenever a re-resolution drops cached triggers and profiles: a trigger
@@ -59,6 +64,11 @@ public final class TriggerResolver: SourceResolver {
         let trigger = try trigger(for: metadata)
         if let allowedBrokers, let broker = BrokerPattern.firstOutside(trigger.source.connection.bootstrapServers, allowedBrokers) {
             throw KafkaLagError(.permissionDenied, "bootstrap server \(broker.debugDescription) is not in --allowed-bootstrap-servers")
+        }
+        // Any caller could otherwise have the scaler sign a kafka-cluster:Connect token with
+        // its own identity and send it to a broker of the caller's choosing.
+        if !allowOperatorAWSCredentials, trigger.source.connection.security.oauthBearer?.awsCredentials == .ambient {
+            throw KafkaLagError(.permissionDenied, "identityOwner operator would sign with the scaler's own AWS credentials, which --aws-operator-credentials does not allow")
         }
         try trigger.profileScope?.check(namespace: namespace)
         return trigger

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaScaler
 import NIOHTTP1
 
 /// `registry list|reload`: the versioned connection registry through the ops port.
@@ -28,16 +29,17 @@ struct RegistryCommand: AsyncParsableCommand {
 
         /// Sends the request with the token, if any; exits 2 when the ops port cannot be
         /// reached, 3 on a non-2xx answer.
-        func send(_ method: HTTPMethod, _ path: String) async throws -> OpsHTTPClient.Response {
+        func send(_ method: HTTPMethod, _ path: String) async throws -> HTTP1Client.Response {
             let address = try opsAddress ?? HostAndPort.loopback(portVariable: "KKS_OPS_PORT", default: 8080)
-            let authorization = try tokenFile.map { "Bearer \(try Self.token(from: $0))" }
-            let response: OpsHTTPClient.Response
+            let authorization = try tokenFile.map { [("Authorization", "Bearer \(try Self.token(from: $0))")] } ?? []
+            let response: HTTP1Client.Response
             do {
-                response = try await OpsHTTPClient.send(
-                    method, path, to: address, authorization: authorization, timeout: CommandTimeout.duration(timeout)
+                response = try await HTTP1Client.send(
+                    method, path, host: address.host, port: address.port, headers: authorization,
+                    timeout: CommandTimeout.duration(timeout)
                 )
             } catch {
-                throw failure("\(error)", exitCode: 2)
+                throw failure("the ops port: \(error)", exitCode: 2)
             }
             guard (200..<300).contains(response.status.code) else {
                 let body = response.text.trimmingCharacters(in: .whitespacesAndNewlines)

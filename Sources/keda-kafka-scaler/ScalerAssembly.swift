@@ -19,12 +19,13 @@ struct ScalerAssembly {
     /// Serves gRPC as `grpc` says (over TLS when `tls` is given), reads Kafka with
     /// `kafka`, keeps observations as `registryConfiguration` says, reads auth profiles
     /// from `authProfiles` (files readable by others only when `allowReadableProfiles`),
-    /// dials only `allowedBrokers` when given, and serves the ops port when `ops` is given. Loggers take
+    /// dials only `allowedBrokers` when given, signs MSK IAM tokens with its own AWS
+    /// credentials only when `allowOperatorAWSCredentials`, and serves the ops port when `ops` is given. Loggers take
     /// `logLevel` when given, else the bootstrapped handler's level.
     init(
         grpc: GRPCServerConfiguration, tls: TLSContextReloader? = nil, registry registryConfiguration: ScalerRegistry.Configuration,
         kafka: KafkaClientConfiguration = .defaults, authProfiles: String? = nil, allowReadableProfiles: Bool = false,
-        allowedBrokers: [BrokerPattern]? = nil,
+        allowedBrokers: [BrokerPattern]? = nil, allowOperatorAWSCredentials: Bool = false,
         ops: OpsServer.Configuration?,
         metrics: @escaping @Sendable () -> [UInt8], logLevel: Logger.Level? = nil
     ) throws {
@@ -34,7 +35,8 @@ struct ScalerAssembly {
             return logger
         }
         let resolver = TriggerResolver(
-            directory: AuthProfileDirectory(root: authProfiles, allowReadableByOthers: allowReadableProfiles), allowedBrokers: allowedBrokers
+            directory: AuthProfileDirectory(root: authProfiles, allowReadableByOthers: allowReadableProfiles), allowedBrokers: allowedBrokers,
+            allowOperatorAWSCredentials: allowOperatorAWSCredentials
         )
         registry = ScalerRegistry(
             configuration: registryConfiguration,

@@ -29,6 +29,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Broker patterns (host[:port], *.suffix; comma- or space-separated) outside which no trigger's bootstrap server is dialled: PERMISSION_DENIED instead (env: KKS_ALLOWED_BOOTSTRAP_SERVERS) (default: none, any broker)")
     var allowedBootstrapServers: String?
 
+    @Option(help: "true: let triggers with identityOwner operator sign MSK IAM tokens with the scaler's own AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN); combine with --allowed-bootstrap-servers (env: KKS_AWS_OPERATOR_CREDENTIALS) (default: false, PERMISSION_DENIED)")
+    var awsOperatorCredentials: Bool?
+
     @Option(help: "true: accept auth-profile files readable by others (mode o+r), which are refused otherwise, as ssh refuses a readable key (env: KKS_ALLOW_READABLE_PROFILES) (default: false)")
     var allowReadableProfiles: Bool?
 
@@ -108,6 +111,7 @@ struct Serve: AsyncParsableCommand {
         var authProfiles: String?
         var allowReadableProfiles: Bool
         var allowedBrokers: [BrokerPattern]?
+        var awsOperatorCredentials: Bool
         var allowCoreDumps: Bool
         var maxRegistryEntries: Int
         var maxKafkaConnections: Int
@@ -171,6 +175,7 @@ struct Serve: AsyncParsableCommand {
             authProfiles: try path(authProfiles, "KKS_AUTH_PROFILES"),
             allowReadableProfiles: try boolean(allowReadableProfiles, "KKS_ALLOW_READABLE_PROFILES"),
             allowedBrokers: try path(allowedBootstrapServers, "KKS_ALLOWED_BOOTSTRAP_SERVERS").map(Self.brokerPatterns),
+            awsOperatorCredentials: try boolean(awsOperatorCredentials, "KKS_AWS_OPERATOR_CREDENTIALS"),
             allowCoreDumps: try boolean(allowCoreDumps, "KKS_ALLOW_CORE_DUMPS"),
             maxRegistryEntries: try count(maxRegistryEntries, "KKS_MAX_REGISTRY_ENTRIES", 50_000),
             maxKafkaConnections: try count(maxKafkaConnections, "KKS_MAX_KAFKA_CONNECTIONS", 256),
@@ -263,7 +268,7 @@ struct Serve: AsyncParsableCommand {
                 maxConnections: options.maxConnections, allowedClientNames: options.allowedClientNames
             ),
             tls: tls, registry: registry, kafka: kafka, authProfiles: options.authProfiles, allowReadableProfiles: options.allowReadableProfiles,
-            allowedBrokers: options.allowedBrokers,
+            allowedBrokers: options.allowedBrokers, allowOperatorAWSCredentials: options.awsOperatorCredentials,
             ops: options.opsPort == 0 ? nil : OpsServer.Configuration(
                 host: options.opsHost, port: options.opsPort, access: options.opsAccess, limits: options.opsLimits
             ),

@@ -71,12 +71,21 @@ struct LibrdkafkaPropertiesTests {
         #expect(properties["ssl.endpoint.identification.algorithm"] == "none")
     }
 
+    @Test("OAUTHBEARER names the mechanism only: the client id and secret never reach librdkafka")
+    func oauthbearer() throws {
+        let properties = try Self.make(SecuritySettings(
+            sasl: .oauthbearer, username: "client-id", password: "client-secret",
+            oauthBearer: OAuthBearerSettings(tokenProvider: .bearer, tokenEndpointURI: "https://idp/token")
+        ))
+        #expect(properties["sasl.mechanisms"] == "OAUTHBEARER")
+        #expect(properties["security.protocol"] == "sasl_plaintext")
+        #expect(!properties.entries.contains { $0.value.contains("client-secret") || $0.value.contains("client-id") })
+    }
+
     @Test("Unsupported mechanisms and missing credentials are invalid metadata")
     func invalidSASL() {
-        Self.expectError(SecuritySettings(sasl: .oauthbearer, username: "u", password: "p"),
-                         "sasl=oauthbearer is not supported yet; use plaintext, scram_sha256 or scram_sha512")
         Self.expectError(SecuritySettings(sasl: .gssapi, username: "u", password: "p"),
-                         "sasl=gssapi is not supported yet; use plaintext, scram_sha256 or scram_sha512")
+                         "sasl=gssapi is not supported yet; use plaintext, scram_sha256, scram_sha512 or oauthbearer")
         Self.expectError(SecuritySettings(sasl: .plaintext, password: "p"), "no username given for sasl=plaintext")
         Self.expectError(SecuritySettings(sasl: .scramSHA256, username: "u", password: ""), "no password given for sasl=scram_sha256")
     }

@@ -67,6 +67,7 @@ struct AuthProfileScopeTests {
         (["sasl": "plaintext"], #"it sets sasl "scram_sha512" and metadata may not change it to "plaintext""#),
         (["ca": "PEM"], "it sets tls and metadata may not bring its own ca"),
         (["unsafeSsl": "1"], "metadata may not turn on unsafeSsl unless the profile does"),
+        (["oauthTokenEndpointUri": "https://attacker/token"], "it holds a password and metadata may not choose where it is sent (oauthTokenEndpointUri)"),
     ])
     func transport(metadata: [String: String], rule: String) throws {
         let scope = try AuthProfileScope(profile: "prod", keys: keys)
@@ -74,6 +75,18 @@ struct AuthProfileScopeTests {
         #expect(throws: KafkaLagError(.permissionDenied, #"auth profile "prod" refused: "# + rule)) {
             try scope.check(metadata: metadata, profileKeys: keys)
         }
+    }
+
+    @Test("metadata may repeat the profile's token endpoint but not move it")
+    func tokenEndpoint() throws {
+        let oauth = keys.merging(["oauthTokenEndpointUri": "https://idp/token"]) { $1 }
+        let scope = try AuthProfileScope(profile: "prod", keys: oauth)
+        try scope.check(metadata: ["oauthTokenEndpointUri": "https://idp/token"], profileKeys: oauth)
+        #expect(throws: KafkaLagError(.permissionDenied, #"auth profile "prod" refused: it sets oauthTokenEndpointUri and metadata may not change it"#)) {
+            try scope.check(metadata: ["oauthTokenEndpointUri": "https://attacker/token"], profileKeys: oauth)
+        }
+        // A profile without a password has nothing to send: metadata may name the endpoint.
+        try scope.check(metadata: ["oauthTokenEndpointUri": "https://idp/token"], profileKeys: ["sasl": "oauthbearer"])
     }
 
     @Test("an invalid allowedBrokers pattern makes the profile invalid")

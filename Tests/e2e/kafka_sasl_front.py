@@ -63,6 +63,9 @@ class FrontPolicy:
     check_token: Callable[[str, dict[str, str]], str | None] | None = None
     # Seconds Kafka tells the client its session lasts (SaslAuthenticate v1); 0 = no limit.
     session_lifetime_ms: int = 0
+    # Kafka's connections.max.idle.ms: an authenticated connection without a request for
+    # this long is closed, so the next request needs a new connection (and token). 0 = never.
+    idle_close_seconds: float = 0
 
 
 @dataclass
@@ -71,6 +74,7 @@ class FrontCounters:
 
     handshakes: dict[str, int] = field(default_factory=dict)
     successes: list[tuple[str, str]] = field(default_factory=list)  # (mechanism, principal)
+    extensions: list[dict[str, str]] = field(default_factory=list)  # OAUTHBEARER extensions per success
     failures: list[str] = field(default_factory=list)  # mechanism of each refusal
 
 
@@ -234,7 +238,12 @@ class SaslFronts:
                 back = asyncio.ensure_future(self._relay_answers(upstream_reader, writer, pending))
                 try:
                     while True:
-                        frame = _Frame(await self._read_frame(reader))
+                        idle = self.policy.idle_close_seconds or None
+                        try:
+                            payload = await asyncio.wait_for(self._read_frame(reader), timeout=idle)
+                        except asyncio.TimeoutError:
+                            return
+                        frame = _Frame(payload)
                         pending[frame.correlation_id] = (frame.api_key, frame.api_version)
                         self._write_frame(upstream_writer, frame.payload)
                         await upstream_writer.drain()
@@ -337,7 +346,10 @@ class SaslFronts:
             auth = pairs.pop("auth", "")
             if not auth.startswith("Bearer "):
                 return None
-            return self.policy.check_token(auth[len("Bearer "):], pairs)
+            principal = self.policy.check_token(auth[len("Bearer "):], pairs)
+            if principal is not None:
+                self.counters.extensions.append(pairs)
+            return principal
         return None
 
     # -- answers that carry broker addresses or versions -------------------------------------

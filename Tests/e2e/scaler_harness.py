@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import grpc
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PROTO = REPO / "proto" / "externalscaler.proto"
@@ -450,3 +451,32 @@ def keda_expectation(end: dict[int, int], committed: dict[int, int], *, lag_thre
 def expected_for(cluster: MockCluster, group: str, topic: str, **rules) -> tuple[int, bool]:
     end, committed = read_offsets(cluster.bootstrap, group, topic)
     return keda_expectation(end, committed, **rules)
+
+
+# ---------------------------------------------------------------------------
+# Authentication tests (SASL fronts, token endpoints)
+
+
+def write_profile(directory: Path, **files: str) -> None:
+    """An auth profile as a mounted Secret: one file per key (existing files are replaced)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for key, value in files.items():
+        (directory / key).write_text(value)
+
+
+def assert_no_secret(server: "Scaler", secrets, *texts: str) -> None:
+    """None of `secrets` in `texts`, the scaler's logs, /registry or /metrics."""
+    seen = [*texts, "".join(server.log_lines), str(server.registry()), server.http("GET", "/metrics")[1].decode()]
+    for text in seen:
+        for secret in secrets:
+            assert secret not in text, f"a secret leaked into: {text[:300]}"
+
+
+def assert_unauthenticated_in_time(server: "Scaler", name: str, metadata: dict[str, str], deadline: float = 2) -> str:
+    """GetMetrics is UNAUTHENTICATED, answered within the caller's `deadline`; returns the details."""
+    started = time.monotonic()
+    with pytest.raises(grpc.RpcError) as failure:
+        server.get_metrics(name, metadata, timeout=deadline)
+    assert failure.value.code() == grpc.StatusCode.UNAUTHENTICATED, failure.value.details()
+    assert time.monotonic() - started < deadline + 0.5
+    return failure.value.details()

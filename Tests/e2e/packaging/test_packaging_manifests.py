@@ -153,20 +153,64 @@ def test_prometheus_scrapes_the_ops_port(manifests):
     assert annotations["prometheus.io/path"] == "/metrics"
 
 
+def profile_secrets(manifests) -> list[dict]:
+    """The auth-profile Secrets (deploy/auth-profile-secret.yaml: one example per SASL mode)."""
+    return [s for s in manifests["Secret"] if s["metadata"]["name"].endswith("-auth-profile")]
+
+
+def mounted_profile(manifests) -> dict:
+    """The one auth-profile Secret the Deployment mounts under --auth-profiles."""
+    deployment, _ = container(manifests)
+    mounted = {v.get("secret", {}).get("secretName") for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    (secret,) = [s for s in profile_secrets(manifests) if s["metadata"]["name"] in mounted]
+    return secret
+
+
 def test_auth_profile_secret_is_mounted_where_serve_reads_profiles(manifests):
     deployment, scaler = container(manifests)
-    (secret,) = manifests["Secret"]
+    secret = mounted_profile(manifests)
     root = next(a.split("=", 1)[1] for a in scaler["args"] if a.startswith("--auth-profiles="))
     volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
     mounts = [m for m in scaler["volumeMounts"] if volumes[m["name"]].get("secret", {}).get("secretName") == secret["metadata"]["name"]]
     assert len(mounts) == 1 and mounts[0]["mountPath"].startswith(root + "/")
 
 
+def test_every_example_auth_profile_is_a_valid_profile(manifests, kks_binary, tmp_path):
+    """Each example Secret (one per SASL mode) is accepted by GetMetricSpec (no Kafka I/O) for a
+    trigger in one of its allowedNamespaces, naming a broker its allowedBrokers admits."""
+    secrets = profile_secrets(manifests)
+    modes = {s["stringData"].get("sasl", "none") + "/" + s["stringData"].get("saslTokenProvider", "") for s in secrets}
+    assert {"scram_sha512/", "plaintext/", "oauthbearer/bearer", "oauthbearer/", "oauthbearer/aws_msk_iam", "gssapi/"} <= modes
+    for secret in secrets:
+        profile_dir = tmp_path / "profiles" / secret["metadata"]["name"].removesuffix("-auth-profile")
+        profile_dir.mkdir(parents=True)
+        for key, value in secret["stringData"].items():
+            (profile_dir / key).write_text(value)
+    stubs = Stubs(str(tmp_path))
+    server = kks_server.ServerProcess(kks_binary, extra_args=("--auth-profiles", str(tmp_path / "profiles")))
+    try:
+        with grpc.insecure_channel(server.target) as channel:
+            stub = stubs.grpc.ExternalScalerStub(channel)
+            for secret in secrets:
+                data = secret["stringData"]
+                namespace = data["allowedNamespaces"].replace(",", " ").split()[0].replace("*", "x")
+                broker = data["allowedBrokers"].replace(",", " ").split()[0].replace("*", "b0")
+                metadata = {"bootstrapServers": broker, "consumerGroup": "g", "topic": "t", "lagThreshold": "5",
+                            "authProfile": secret["metadata"]["name"].removesuffix("-auth-profile")}
+                if data.get("saslTokenProvider") == "aws_msk_iam":
+                    metadata["awsRegion"] = "eu-west-1"
+                ref = stubs.pb.ScaledObjectRef(name="example", namespace=namespace, scalerMetadata=metadata)
+                assert stub.GetMetricSpec(ref, timeout=5).metricSpecs[0].targetSize == 5, secret["metadata"]["name"]
+    finally:
+        code, _ = server.stop()
+        assert code == 0
+
+
 def test_example_scaled_objects_point_at_the_service_and_are_accepted(manifests, kks_binary, tmp_path):
     """The examples' metadata is valid for the scaler itself: GetMetricSpec (no Kafka I/O)
     answers with the profile from the example Secret."""
     (service,) = manifests["Service"]
-    (secret,) = manifests["Secret"]
+    secret = mounted_profile(manifests)
     grpc_port = next(p["port"] for p in service["spec"]["ports"] if p["name"] == "grpc")
     profile_dir = tmp_path / "profiles" / secret["metadata"]["name"].removesuffix("-auth-profile")
     profile_dir.mkdir(parents=True)

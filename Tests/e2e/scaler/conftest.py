@@ -6,6 +6,8 @@ and a wall-time bound on every test.
 from __future__ import annotations
 
 import signal
+import ssl
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -92,3 +94,40 @@ def scaler(binaries, stubs):
             failures.append(f"scaler exited {code} on SIGTERM: {''.join(process.log_lines[-20:])}")
     if failures:
         pytest.fail("\n".join(failures))
+
+
+@pytest.fixture
+def front_tls(tmp_path):
+    """A self-signed certificate for 127.0.0.1, and the server context the fronts use."""
+    key, cert = tmp_path / "front.key", tmp_path / "front.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-subj", "/CN=kafka-front", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=30)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context, cert.read_text()
+
+
+@pytest.fixture
+def closing():
+    """`closing(thing)` returns `thing` and closes it at teardown (last first): for test
+    servers such as SASL fronts and token endpoints."""
+    things = []
+
+    def register(thing):
+        things.append(thing)
+        return thing
+
+    yield register
+    for thing in reversed(things):
+        thing.close()
+
+
+@pytest.fixture
+def lagging_cluster(mock_cluster):
+    """Two brokers, topic `t` of 3 partitions, group `g` lagging 5 + 7 + 9 = 21 behind."""
+    cluster = mock_cluster(brokers=2, topics={"t": 3})
+    cluster.set_lags("g", "t", [5, 7, 9])
+    return cluster

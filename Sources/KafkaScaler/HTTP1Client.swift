@@ -1,37 +1,39 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
-/// A minimal HTTP/1.1 client for the scaler's ops port (`registry list|reload`): one
-/// request per connection, bounded by a timeout from connect to the last body byte.
-enum OpsHTTPClient {
+/// A minimal HTTP/1.1 client: one request per connection, bounded by a timeout from
+/// connect to the last body byte. For the ops port (`registry list|reload`) and OAuth
+/// token endpoints, which need one small exchange each and nothing of a full client.
+public enum HTTP1Client {
     /// An answer: status code and body.
-    struct Response: Sendable {
-        var status: HTTPResponseStatus
-        var body: [UInt8]
+    public struct Response: Sendable {
+        public var status: HTTPResponseStatus
+        public var body: [UInt8]
 
-        var text: String { String(decoding: body, as: UTF8.self) }
+        public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
     /// Why there is no answer.
-    struct Failure: Error, CustomStringConvertible {
+    public struct Failure: Error, CustomStringConvertible {
         /// The kind of failure.
-        struct Code: Hashable, Sendable {
+        public struct Code: Hashable, Sendable {
             private enum Value: Hashable, Sendable { case unreachable, timedOut, truncated }
             private let value: Value
             private init(_ value: Value) { self.value = value }
 
             /// No connection could be made.
-            static let unreachable = Code(.unreachable)
+            public static let unreachable = Code(.unreachable)
             /// No complete answer within the timeout.
-            static let timedOut = Code(.timedOut)
-            /// The connection ended before the response did.
-            static let truncated = Code(.truncated)
+            public static let timedOut = Code(.timedOut)
+            /// The connection ended before the response did (or outgrew the limit).
+            public static let truncated = Code(.truncated)
         }
 
-        var code: Code
-        var description: String
+        public var code: Code
+        public var description: String
 
         init(_ code: Code, _ description: String) {
             self.code = code
@@ -39,16 +41,24 @@ enum OpsHTTPClient {
         }
     }
 
-    /// Sends `method path` with an empty body and returns the response.
-    static func send(
-        _ method: HTTPMethod, _ path: String, to address: HostAndPort, authorization: String? = nil, timeout: Duration
+    /// Sends one request and returns the response. With `tls`, the connection is TLS
+    /// to `host` (its name checked against the certificate). A response body above
+    /// `maxResponseBytes` ends the exchange as `truncated`.
+    public static func send(
+        _ method: HTTPMethod, _ path: String, host: String, port: Int, headers extra: [(String, String)] = [],
+        body: [UInt8] = [], tls: NIOSSLContext? = nil, timeout: Duration, maxResponseBytes: Int = 1 << 20
     ) async throws(Failure) -> Response {
+        let address = "\(host):\(port)"
         let timedOut = Atomic(false)
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(TimeAmount(timeout))
-                .connect(host: address.host, port: address.port) { channel in
+                .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls {
+                            let serverName = host.first?.isNumber == true || host.contains(":") ? nil : host
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                        }
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                     }
@@ -60,19 +70,24 @@ enum OpsHTTPClient {
             }
             defer { deadline.cancel() }
             return try await channel.executeThenClose { inbound, outbound in
-                var headers = HTTPHeaders([("Host", "\(address)"), ("User-Agent", "keda-kafka-scaler-cli"), ("Content-Length", "0")])
-                if let authorization { headers.add(name: "Authorization", value: authorization) }
+                var headers = HTTPHeaders([("Host", address), ("User-Agent", "keda-kafka-scaler"), ("Content-Length", "\(body.count)")])
+                headers.add(contentsOf: extra)
                 try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers)))
+                if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
                 try await outbound.write(.end(nil))
                 var status: HTTPResponseStatus?
-                var body: [UInt8] = []
+                var received: [UInt8] = []
                 for try await part in inbound {
                     switch part {
                     case .head(let head): status = head.status
-                    case .body(let buffer): body += buffer.readableBytesView
+                    case .body(let buffer):
+                        guard received.count + buffer.readableBytes <= maxResponseBytes else {
+                            throw Failure(.truncated, "response from \(address) is larger than \(maxResponseBytes) bytes")
+                        }
+                        received += buffer.readableBytesView
                     case .end:
                         guard let status else { throw Failure(.truncated, "response ended before its status line") }
-                        return Response(status: status, body: body)
+                        return Response(status: status, body: received)
                     }
                 }
                 throw Failure(.truncated, "connection closed before the response was complete")
@@ -84,7 +99,7 @@ enum OpsHTTPClient {
                 throw Failure(.timedOut, "no answer from \(address) within \(timeout)")
             }
             if let failure = error as? Failure { throw failure }
-            throw Failure(.unreachable, "cannot reach the ops port at \(address): \(error)")
+            throw Failure(.unreachable, "cannot reach \(address): \(error)")
         }
     }
 

@@ -5,10 +5,10 @@ import NIOCore
 import NIOPosix
 import Testing
 
-@testable import keda_kafka_scaler
+import KafkaScaler
 
-@Suite("The ops port's HTTP/1.1 client", .timeLimit(.minutes(1)))
-struct OpsHTTPClientTests {
+@Suite("The one-request HTTP/1.1 client (ops port, token endpoints)", .timeLimit(.minutes(1)))
+struct HTTP1ClientTests {
     @Test("a server that never answers is a timeout, on time")
     func timeout() async throws {
         // Accepts connections but never reads or answers.
@@ -16,7 +16,7 @@ struct OpsHTTPClientTests {
         let port = try #require(silent.localAddress?.port)
         let started = ContinuousClock.now
         do {
-            _ = try await OpsHTTPClient.send(.GET, "/registry", to: HostAndPort(host: "127.0.0.1", port: port), timeout: .milliseconds(300))
+            _ = try await HTTP1Client.send(.GET, "/registry", host: "127.0.0.1", port: port, timeout: .milliseconds(300))
             Issue.record("expected a timeout")
         } catch {
             #expect(error.code == .timedOut)
@@ -46,7 +46,7 @@ struct OpsHTTPClientTests {
             }
         }
         do {
-            _ = try await OpsHTTPClient.send(.GET, "/registry", to: HostAndPort(host: "127.0.0.1", port: port), timeout: .milliseconds(300))
+            _ = try await HTTP1Client.send(.GET, "/registry", host: "127.0.0.1", port: port, timeout: .milliseconds(300))
             Issue.record("expected a timeout")
         } catch {
             #expect(error.code == .timedOut)
@@ -60,7 +60,7 @@ struct OpsHTTPClientTests {
         let port = try #require(channel.localAddress?.port)
         try await channel.close()
         do {
-            _ = try await OpsHTTPClient.send(.GET, "/registry", to: HostAndPort(host: "127.0.0.1", port: port), timeout: .seconds(2))
+            _ = try await HTTP1Client.send(.GET, "/registry", host: "127.0.0.1", port: port, timeout: .seconds(2))
             Issue.record("expected a failure")
         } catch {
             #expect(error.code == .unreachable)

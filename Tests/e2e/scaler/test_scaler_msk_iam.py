@@ -1,0 +1,70 @@
+"""AWS MSK IAM (KEDA's `saslTokenProvider: aws_msk_iam`) through `serve` (issue 10): the scaler
+signs a SigV4-presigned kafka-cluster:Connect token and sends it over SASL/OAUTHBEARER on TLS;
+the brokers' fronts verify it as MSK does (msk_iam_verifier.py recomputes the signature with
+the access key's secret). The scaler's own credentials (`identityOwner: operator`) sign only
+when `--aws-operator-credentials` allows it."""
+import grpc
+import pytest
+
+from kafka_sasl_front import FrontPolicy, SaslFronts, failed_message
+from msk_iam_verifier import MskIamVerifier
+from scaler_harness import assert_no_secret, assert_unauthenticated_in_time, trigger, write_profile
+
+KEY_ID = "AKIDMSKEXAMPLE01"
+SECRET = "msk-secret-key-3b9f0d"
+SESSION = "msk-session-token-a41c"
+REGION = "eu-west-1"
+SECRETS = (SECRET, SESSION)
+
+
+@pytest.fixture
+def fronts(lagging_cluster, front_tls, closing):
+    cluster = lagging_cluster
+    verifier = MskIamVerifier(REGION, {KEY_ID: SECRET}, {KEY_ID: SESSION})
+    front = closing(SaslFronts(cluster.bootstrap, FrontPolicy(mechanisms={"OAUTHBEARER"}, check_token=verifier.check), front_tls[0]))
+    return front, verifier, front_tls[1]
+
+
+def profile(tmp_path, ca, **keys):
+    write_profile(tmp_path / "msk", sasl="oauthbearer", saslTokenProvider="aws_msk_iam", tls="enable", ca=ca, **keys)
+
+
+@pytest.mark.time_limit(60)
+def test_profile_keys_sign_a_token_msk_accepts(fronts, scaler, tmp_path):
+    front, verifier, ca = fronts
+    profile(tmp_path, ca, awsAccessKeyID=KEY_ID, awsSecretAccessKey=SECRET, awsSessionToken=SESSION)
+    server = scaler("--auth-profiles", str(tmp_path), "--kafka-timeout", "5", "--log-level", "debug")
+    metadata = trigger(front.bootstrap, "g", "t", authProfile="msk", awsRegion=REGION)
+    assert server.get_metrics("msk", metadata) == 21
+    assert ("OAUTHBEARER", KEY_ID) in front.counters.successes, verifier.refusals
+    assert_no_secret(server, SECRETS)
+
+
+@pytest.mark.time_limit(60)
+def test_a_wrong_secret_is_unauthenticated_within_the_deadline(fronts, scaler, tmp_path):
+    front, verifier, ca = fronts
+    profile(tmp_path, ca, awsAccessKeyID=KEY_ID, awsSecretAccessKey="not-" + SECRET, awsSessionToken=SESSION)
+    server = scaler("--auth-profiles", str(tmp_path), "--kafka-timeout", "6")
+    metadata = trigger(front.bootstrap, "g", "t", authProfile="msk", awsRegion=REGION)
+    details = assert_unauthenticated_in_time(server, "msk-wrong", metadata)
+    assert failed_message("OAUTHBEARER") in details
+    assert "signature mismatch" in verifier.refusals
+    assert_no_secret(server, SECRETS, details)
+
+
+@pytest.mark.time_limit(60)
+def test_operator_credentials_only_when_allowed(fronts, scaler, tmp_path):
+    front, verifier, ca = fronts
+    profile(tmp_path, ca)
+    environment = {"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": SESSION}
+    metadata = trigger(front.bootstrap, "g", "t", authProfile="msk", awsRegion=REGION, identityOwner="operator")
+    refusing = scaler("--auth-profiles", str(tmp_path), env=environment)
+    with pytest.raises(grpc.RpcError) as failure:
+        refusing.get_metrics("operator", metadata)
+    assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED, failure.value.details()
+    assert "--aws-operator-credentials" in failure.value.details()
+    assert not front.counters.handshakes
+    allowing = scaler("--auth-profiles", str(tmp_path), "--aws-operator-credentials", "true", env=environment)
+    assert allowing.get_metrics("operator", metadata) == 21
+    assert ("OAUTHBEARER", KEY_ID) in front.counters.successes, verifier.refusals
+    assert_no_secret(allowing, SECRETS)
