@@ -18,6 +18,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       librdkafka1 libnghttp2-14 libprotobuf-c1 ca-certificates \
+      libsasl2-modules-gssapi-mit krb5-user \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 scaler \
  && useradd --system --uid 10001 --gid scaler --no-create-home --shell /usr/sbin/nologin scaler

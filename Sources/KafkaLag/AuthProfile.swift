@@ -66,6 +66,11 @@ public struct AuthProfileDirectory: AuthProfileProvider {
             guard let data = try? Data(contentsOf: file) else {
                 throw KafkaLagError(.invalidMetadata, "auth profile \(GoSyntax.quote(name)) key \(GoSyntax.quote(entry)) cannot be read")
             }
+            // A keytab is binary, as in KEDA's TriggerAuthentication: kept as base64.
+            if Self.binaryKeys.contains(entry) {
+                values[entry] = data.base64EncodedString()
+                continue
+            }
             guard let text = String(validating: data, as: UTF8.self) else {
                 throw KafkaLagError(.invalidMetadata, "auth profile \(GoSyntax.quote(name)) key \(GoSyntax.quote(entry)) is not UTF-8 text")
             }
@@ -74,6 +79,9 @@ public struct AuthProfileDirectory: AuthProfileProvider {
         }
         return values
     }
+
+    /// Keys whose files hold bytes, not text (`keytab`); their values are base64.
+    static let binaryKeys: Set<String> = ["keytab"]
 
     /// A profile name is one path component: no separators, nothing hidden, so
     /// metadata can never reach outside the root.

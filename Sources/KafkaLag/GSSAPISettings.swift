@@ -4,7 +4,8 @@ public struct GSSAPISettings: Hashable, Sendable {
     public var realm: String
     /// `kerberosConfig`: krb5.conf text; the client writes it to a file.
     public var kerberosConfig: String
-    /// `keytab` content; when absent the principal's password is used.
+    /// `keytab`: the keytab file's bytes, base64-encoded (profiles read it as bytes); when
+    /// absent the principal's password is used.
     public var keytab: String?
     /// `kerberosServiceName` as given; empty means the default `kafka`.
     public var serviceName: String

@@ -20,7 +20,11 @@ public final class KafkaClient: Sendable {
         tokens: (any OAuthTokenSource)? = nil,
         logger: Logger
     ) throws(KafkaLagError) {
-        let properties = try LibrdkafkaProperties.make(connection: connection, configuration: configuration)
+        let security = connection.security
+        let kerberos = try security.gssapi.map { gssapi throws(KafkaLagError) in
+            try KerberosEnvironment.shared.prepare(gssapi, username: security.username ?? "", password: security.password)
+        }
+        let properties = try LibrdkafkaProperties.make(connection: connection, configuration: configuration, kerberos: kerberos)
         if connection.security.sasl == .oauthbearer, tokens == nil {
             throw KafkaLagError(.invalidMetadata, "sasl=oauthbearer needs a token source: \(connection.security.oauthBearer?.tokenProvider.name ?? "none") gives none")
         }

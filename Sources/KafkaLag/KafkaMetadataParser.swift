@@ -149,9 +149,10 @@ struct KafkaMetadataParser {
         let tokenEndpoint = lookup("oauthTokenEndpointUri", Self.credential)
         let extensions = lookup("oauthExtensions", Self.credential)
         let staticToken = lookup("oauthToken", Self.credential)
-        let keytab = lookup("keytab", Self.credential)
+        // Files the Kerberos library reads (a krb5.conf can load plugins): profiles only.
+        let keytab = lookup("keytab", [.profile])
         let realm = lookup("realm", Self.credential)
-        let kerberosConfig = lookup("kerberosConfig", Self.credential)
+        let kerberosConfig = lookup("kerberosConfig", [.profile])
         let kerberosServiceName = lookup("kerberosServiceName", Self.credential) ?? ""
         let kerberosDisableFAST = boolean("kerberosDisableFAST", Self.credential)
         let awsRegion = lookup("awsRegion", Self.metadataOnly) ?? ""
@@ -288,6 +289,10 @@ struct KafkaMetadataParser {
             }
             guard let realm = sasl.realm else { return "no realm given" }
             guard let kerberosConfig = sasl.kerberosConfig else { return "no Kerberos configuration file (kerberosConfig) given" }
+            // The principal reaches kinit's command line: Kerberos name characters only.
+            guard Self.isKerberosName(username, allowingInstance: true), Self.isKerberosName(realm, allowingInstance: false) else {
+                return "username and realm must be Kerberos names (letters, digits, '.', '_', '-', one '/' before an instance)"
+            }
             security.sasl = .gssapi
             security.username = username
             security.password = sasl.password
@@ -303,6 +308,17 @@ struct KafkaMetadataParser {
 
     private struct Message: Error {
         var text: String
+    }
+
+    private static func isKerberosName(_ name: String, allowingInstance: Bool) -> Bool {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard !name.isEmpty, parts.count <= (allowingInstance ? 2 : 1) else { return false }
+        return parts.allSatisfy { part in
+            !part.isEmpty && part.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            }
+        }
     }
 
     /// KEDA's `parseOAuthParams()`.

@@ -52,9 +52,11 @@ extension LibrdkafkaProperties {
     /// - Throws: `invalidMetadata` for an unusable setting (no broker, a SASL
     ///   mechanism we cannot serve, missing credentials, malformed PEM — naming
     ///   the key, never its content).
-    public static func make(
+    ///   `kerberos` is the process's Kerberos setup, required for `gssapi`.
+    static func make(
         connection: ConnectionSettings,
-        configuration: KafkaClientConfiguration
+        configuration: KafkaClientConfiguration,
+        kerberos: KerberosEnvironment.Setup? = nil
     ) throws(KafkaLagError) -> Self {
         let brokers = connection.bootstrapServers.filter { !$0.isEmpty }
         guard !brokers.isEmpty else {
@@ -80,7 +82,7 @@ extension LibrdkafkaProperties {
         ]
         let security = connection.security
         entries.append(("security.protocol", securityProtocol(security)))
-        try entries.append(contentsOf: saslEntries(security))
+        try entries.append(contentsOf: saslEntries(security, kerberos: kerberos))
         if let tls = security.tls {
             try entries.append(contentsOf: tlsEntries(tls))
         }
@@ -99,7 +101,7 @@ extension LibrdkafkaProperties {
         }
     }
 
-    private static func saslEntries(_ security: SecuritySettings) throws(KafkaLagError) -> [(key: String, value: String)] {
+    private static func saslEntries(_ security: SecuritySettings, kerberos: KerberosEnvironment.Setup?) throws(KafkaLagError) -> [(key: String, value: String)] {
         guard let sasl = security.sasl else { return [] }
         let mechanism: String
         switch sasl {
@@ -110,7 +112,17 @@ extension LibrdkafkaProperties {
             // Tokens come from the handle's OAuthTokenSource, never from a property.
             return [("sasl.mechanisms", "OAUTHBEARER")]
         case .gssapi:
-            throw KafkaLagError(.invalidMetadata, "sasl=\(sasl.rawValue) is not supported yet; use plaintext, scram_sha256, scram_sha512 or oauthbearer")
+            guard let kerberos, let gssapi = security.gssapi else {
+                throw KafkaLagError(.internalError, "sasl=gssapi without a Kerberos setup")
+            }
+            var entries: [(key: String, value: String)] = [
+                ("sasl.mechanisms", "GSSAPI"),
+                ("sasl.kerberos.service.name", gssapi.effectiveServiceName),
+                ("sasl.kerberos.principal", kerberos.principal),
+                ("sasl.kerberos.kinit.cmd", kerberos.kinitCommand),
+            ]
+            if let keytab = kerberos.keytabPath { entries.append(("sasl.kerberos.keytab", keytab)) }
+            return entries
         }
         guard let username = security.username, !username.isEmpty else {
             throw KafkaLagError(.invalidMetadata, "no username given for sasl=\(sasl.rawValue)")

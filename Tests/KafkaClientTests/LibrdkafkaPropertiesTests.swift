@@ -1,4 +1,4 @@
-import KafkaLag
+@testable import KafkaLag
 import Testing
 
 @Suite("ConnectionSettings → librdkafka properties")
@@ -82,10 +82,26 @@ struct LibrdkafkaPropertiesTests {
         #expect(!properties.entries.contains { $0.value.contains("client-secret") || $0.value.contains("client-id") })
     }
 
-    @Test("Unsupported mechanisms and missing credentials are invalid metadata")
+    @Test("GSSAPI: the principal, service name, keytab and kinit command of the process's Kerberos setup")
+    func gssapi() throws {
+        let security = SecuritySettings(
+            sasl: .gssapi, username: "svc",
+            gssapi: GSSAPISettings(realm: "EXAMPLE.COM", kerberosConfig: "[libdefaults]", keytab: "AAAA", serviceName: "", disableFAST: false)
+        )
+        let setup = KerberosEnvironment.Setup(principal: "svc@EXAMPLE.COM", keytabPath: "/tmp/k/client.keytab", kinitCommand: "kinit -k")
+        let properties = try LibrdkafkaProperties.make(
+            connection: ConnectionSettings(bootstrapServers: ["b:9092"], security: security), configuration: .defaults, kerberos: setup
+        )
+        #expect(properties["sasl.mechanisms"] == "GSSAPI")
+        #expect(properties["sasl.kerberos.service.name"] == "kafka")
+        #expect(properties["sasl.kerberos.principal"] == "svc@EXAMPLE.COM")
+        #expect(properties["sasl.kerberos.keytab"] == "/tmp/k/client.keytab")
+        #expect(properties["sasl.kerberos.kinit.cmd"] == "kinit -k")
+        #expect(throws: KafkaLagError.self) { try Self.make(security) }
+    }
+
+    @Test("Missing credentials are invalid metadata")
     func invalidSASL() {
-        Self.expectError(SecuritySettings(sasl: .gssapi, username: "u", password: "p"),
-                         "sasl=gssapi is not supported yet; use plaintext, scram_sha256, scram_sha512 or oauthbearer")
         Self.expectError(SecuritySettings(sasl: .plaintext, password: "p"), "no username given for sasl=plaintext")
         Self.expectError(SecuritySettings(sasl: .scramSHA256, username: "u", password: ""), "no password given for sasl=scram_sha256")
     }

@@ -103,9 +103,13 @@ struct AuthProfileTests {
         let root = try TemporaryDirectory()
         defer { root.remove() }
         try root.makeDirectory("binary")
-        try root.write("binary/keytab", bytes: [0xFF, 0xFE, 0x00, 0x80])
+        try root.write("binary/password", bytes: [0xFF, 0xFE, 0x00, 0x80])
         let binary = #expect(throws: KafkaLagError.self) { try AuthProfileDirectory(root: root.path).profile(named: "binary") }
-        #expect(binary?.message == "auth profile \"binary\" key \"keytab\" is not UTF-8 text")
+        #expect(binary?.message == "auth profile \"binary\" key \"password\" is not UTF-8 text")
+        // A keytab is binary by nature (as in KEDA): kept as base64, byte for byte.
+        try root.makeDirectory("kerberos")
+        try root.write("kerberos/keytab", bytes: [0x05, 0x02, 0xFF, 0x00, 0x0A])
+        #expect(try AuthProfileDirectory(root: root.path).profile(named: "kerberos")["keytab"] == "BQL/AAo=")
 
         try root.makeDirectory("large")
         try root.write("large/ca", String(repeating: "x", count: 100))

@@ -11,7 +11,8 @@ cluster gets a front here that speaks the broker side of Kafka's authentication 
   UNSUPPORTED_SASL_MECHANISM (33) with the list of enabled ones, as Kafka answers.
 - SaslAuthenticate checks PLAIN passwords, runs SCRAM-SHA-256/512 (RFC 5802/7677: the
   client proof is verified against salted keys, the server signature sent back) and checks
-  OAUTHBEARER tokens with a callable. Wrong credentials get SASL_AUTHENTICATION_FAILED (58)
+  OAUTHBEARER tokens with a callable, and accepts GSSAPI (Kerberos, RFC 4752) with
+  python-gssapi and the service keytab of a test KDC. Wrong credentials get SASL_AUTHENTICATION_FAILED (58)
   with Kafka's message, then the connection is closed.
 - Any other request before authentication closes the connection, as Kafka does.
 - After authentication every request goes to the broker and every answer comes back, with
@@ -186,6 +187,35 @@ class _ScramExchange:
         return None, None
 
 
+class _GssapiExchange:
+    """The server side of SASL GSSAPI (RFC 4752) with python-gssapi: the context is accepted
+    with the service keytab (KRB5_KTNAME), then the security-layer message is wrapped and the
+    client's choice unwrapped (no security layer offered, as Kafka offers none)."""
+
+    def __init__(self):
+        import gssapi  # only tests that run a KDC have it configured
+
+        self.gssapi = gssapi
+        self.context = gssapi.SecurityContext(creds=gssapi.Credentials(usage="accept"), usage="accept")
+        self.layer_sent = False
+
+    def next(self, message: bytes) -> tuple[bytes | None, str | None]:
+        try:
+            if not self.context.complete:
+                answer = self.context.step(message) or b""
+                if not self.context.complete or answer:
+                    return answer, None
+            if not self.layer_sent:
+                self.layer_sent = True
+                return self.context.wrap(b"\x01\x00\x00\x00", False).message, None
+            choice = self.context.unwrap(message).message
+            if not choice or not choice[0] & 1:
+                return None, None
+            return b"", str(self.context.initiator_name)
+        except self.gssapi.exceptions.GSSError:
+            return None, None
+
+
 class SaslFronts:
     """One SASL front per broker of a mock cluster, on 127.0.0.1 ephemeral ports."""
 
@@ -274,7 +304,7 @@ class SaslFronts:
     async def _authenticate(self, reader, writer, upstream_reader, upstream_writer) -> bool:
         """Runs requests until SASL succeeded (True) or the connection must close (False)."""
         mechanism = None
-        scram = None
+        exchange = None
         while True:
             frame = _Frame(await self._read_frame(reader))
             if frame.api_key == API_VERSIONS:
@@ -294,13 +324,15 @@ class SaslFronts:
                     return False
                 mechanism = requested
                 if mechanism in SCRAM_HASHES:
-                    scram = _ScramExchange(mechanism, dict(self.policy.users))
+                    exchange = _ScramExchange(mechanism, dict(self.policy.users))
+                elif mechanism == "GSSAPI":
+                    exchange = _GssapiExchange()
             elif frame.api_key == API_SASL_AUTHENTICATE and mechanism is not None:
                 offset = frame.body_offset()
                 (length,) = struct.unpack(">i", frame.payload[offset:offset + 4])
                 token = frame.payload[offset + 4:offset + 4 + max(length, 0)]
-                if scram is not None:
-                    answer, principal = scram.next(token)
+                if exchange is not None:
+                    answer, principal = exchange.next(token)
                     done = principal is not None
                 else:
                     answer, principal = b"", self._single_step(mechanism, token)

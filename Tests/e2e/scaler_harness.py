@@ -480,3 +480,20 @@ def assert_unauthenticated_in_time(server: "Scaler", name: str, metadata: dict[s
     assert failure.value.code() == grpc.StatusCode.UNAUTHENTICATED, failure.value.details()
     assert time.monotonic() - started < deadline + 0.5
     return failure.value.details()
+
+
+def probe(binary: Path, server: "Scaler", metadata: dict[str, str]) -> subprocess.CompletedProcess:
+    """`keda-kafka-scaler probe` against `server` with `metadata`, as an operator runs it."""
+    args = [str(binary), "probe", "--address", server.address, "--name", "probed", "--timeout", "10"]
+    for key, value in metadata.items():
+        args += ["--metadata", f"{key}={value}"]
+    return subprocess.run(args, capture_output=True, text=True, timeout=60)
+
+
+def assert_probe_serves(binary: Path, server: "Scaler", metadata: dict[str, str], lag: int, secrets=()) -> None:
+    """probe exits 0, GetMetrics shows `lag`, and no secret is printed."""
+    result = probe(binary, server, metadata)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"metricValue={lag}" in result.stdout
+    for secret in secrets:
+        assert secret not in result.stdout + result.stderr

@@ -8,7 +8,7 @@ import pytest
 
 from kafka_sasl_front import FrontPolicy, SaslFronts, failed_message
 from msk_iam_verifier import MskIamVerifier
-from scaler_harness import assert_no_secret, assert_unauthenticated_in_time, trigger, write_profile
+from scaler_harness import assert_no_secret, assert_probe_serves, assert_unauthenticated_in_time, trigger, write_profile
 
 KEY_ID = "AKIDMSKEXAMPLE01"
 SECRET = "msk-secret-key-3b9f0d"
@@ -41,7 +41,7 @@ def test_profile_keys_sign_a_token_msk_accepts(fronts, scaler, tmp_path):
 
 
 @pytest.mark.time_limit(60)
-def test_a_wrong_secret_is_unauthenticated_within_the_deadline(fronts, scaler, tmp_path):
+def test_a_wrong_secret_is_unauthenticated_in_time_then_recovers_once_fixed(fronts, scaler, tmp_path):
     front, verifier, ca = fronts
     profile(tmp_path, ca, awsAccessKeyID=KEY_ID, awsSecretAccessKey="not-" + SECRET, awsSessionToken=SESSION)
     server = scaler("--auth-profiles", str(tmp_path), "--kafka-timeout", "6")
@@ -49,6 +49,8 @@ def test_a_wrong_secret_is_unauthenticated_within_the_deadline(fronts, scaler, t
     details = assert_unauthenticated_in_time(server, "msk-wrong", metadata)
     assert failed_message("OAUTHBEARER") in details
     assert "signature mismatch" in verifier.refusals
+    write_profile(tmp_path / "msk", awsSecretAccessKey=SECRET)
+    assert server.get_metrics("msk-wrong", metadata) == 21
     assert_no_secret(server, SECRETS, details)
 
 
@@ -68,3 +70,13 @@ def test_operator_credentials_only_when_allowed(fronts, scaler, tmp_path):
     assert allowing.get_metrics("operator", metadata) == 21
     assert ("OAUTHBEARER", KEY_ID) in front.counters.successes, verifier.refusals
     assert_no_secret(allowing, SECRETS)
+
+
+@pytest.mark.time_limit(60)
+def test_probe_exercises_msk_iam(fronts, scaler, binaries, tmp_path):
+    front, verifier, ca = fronts
+    profile(tmp_path, ca, awsAccessKeyID=KEY_ID, awsSecretAccessKey=SECRET, awsSessionToken=SESSION)
+    server = scaler("--auth-profiles", str(tmp_path), "--kafka-timeout", "5")
+    metadata = trigger(front.bootstrap, "g", "t", authProfile="msk", awsRegion=REGION)
+    assert_probe_serves(binaries["scaler"], server, metadata, 21, SECRETS)
+    assert ("OAUTHBEARER", KEY_ID) in front.counters.successes, verifier.refusals

@@ -13,7 +13,7 @@ import pytest
 
 from kafka_sasl_front import FrontPolicy, SaslFronts, failed_message
 from oauth_token_endpoint import TokenEndpoint, TokenIssuer
-from scaler_harness import AttackerBroker, assert_no_secret, assert_unauthenticated_in_time, trigger, write_profile
+from scaler_harness import AttackerBroker, assert_no_secret, assert_probe_serves, assert_unauthenticated_in_time, trigger, write_profile
 
 CLIENT_SECRET = "oauth-client-secret-5e2a"
 
@@ -79,7 +79,7 @@ def test_client_credentials_serve_lag_with_scopes_and_extensions(fronts, endpoin
 
 
 @pytest.mark.time_limit(60)
-def test_a_client_the_endpoint_refuses_is_unauthenticated_without_its_secret(fronts, endpoint, scaler, tmp_path):
+def test_a_refused_client_is_unauthenticated_then_recovers_once_the_profile_is_fixed(fronts, endpoint, scaler, tmp_path):
     front = fronts()
     tokens = endpoint(lifetime=600)
     wrong = "wrong-client-secret-71c0"
@@ -90,7 +90,10 @@ def test_a_client_the_endpoint_refuses_is_unauthenticated_without_its_secret(fro
     details = assert_unauthenticated_in_time(server, "refused", metadata)
     assert "answered 401 (invalid_client" in details
     assert not front.counters.successes
-    assert_no_secret(server, [wrong], details)
+    # The failure marked the source for re-resolution: the next call reads the fixed profile.
+    write_profile(tmp_path / "kafka", password=CLIENT_SECRET)
+    assert server.get_metrics("refused", metadata) == 21
+    assert_no_secret(server, [wrong, CLIENT_SECRET, *tokens.issued], details)
 
 
 @pytest.mark.time_limit(90)
@@ -136,3 +139,14 @@ def test_metadata_cannot_send_the_client_secret_to_its_own_endpoint(fronts, endp
         assert not tokens.requests
     finally:
         attacker.close()
+
+
+@pytest.mark.time_limit(60)
+def test_probe_exercises_client_credentials(fronts, endpoint, scaler, binaries, tmp_path):
+    front = fronts()
+    tokens = endpoint(lifetime=600)
+    write_profile(tmp_path / "kafka", sasl="oauthbearer", username="scaler-client", password=CLIENT_SECRET,
+                  oauthTokenEndpointUri=tokens.url)
+    server = scaler("--auth-profiles", str(tmp_path), "--kafka-timeout", "5")
+    assert_probe_serves(binaries["scaler"], server, trigger(front.bootstrap, "g", "t", authProfile="kafka"), 21, [CLIENT_SECRET])
+    assert ("OAUTHBEARER", "scaler-client") in front.counters.successes

@@ -9,7 +9,7 @@ import grpc
 import pytest
 
 from kafka_sasl_front import FrontPolicy, SaslFronts, failed_message
-from scaler_harness import assert_no_secret, assert_unauthenticated_in_time, expected_for, trigger, write_profile
+from scaler_harness import assert_no_secret, assert_probe_serves, assert_unauthenticated_in_time, expected_for, trigger, write_profile
 
 PASSWORD = "sasl-pw-4c1d9e"
 WRONG = "sasl-wrong-7f3b21"
@@ -82,3 +82,13 @@ def test_a_mechanism_the_broker_does_not_enable_is_unauthenticated(fronts, scale
     assert failure.value.code() == grpc.StatusCode.UNAUTHENTICATED, failure.value.details()
     assert "PLAIN" in failure.value.details()
     assert_no_secret(server, SECRETS, failure.value.details())
+
+
+@pytest.mark.time_limit(90)
+@pytest.mark.parametrize("mode", sorted(MECHANISMS))
+def test_probe_exercises_each_mechanism(fronts, scaler, binaries, mode):
+    front = fronts(users={"svc-scaler": PASSWORD})
+    server = scaler("--kafka-timeout", "5")
+    metadata = trigger(front.bootstrap, "g", "t", sasl=mode, username="svc-scaler", password=PASSWORD)
+    assert_probe_serves(binaries["scaler"], server, metadata, 21, SECRETS)
+    assert (MECHANISMS[mode], "svc-scaler") in front.counters.successes
