@@ -13,23 +13,28 @@ public struct MSKIAMTokenSource: OAuthTokenSource {
     private let region: String
     private let credentials: AWSCredentials
     private let environment: [String: String]
+    private let roles: (any AWSRoleAssuming)?
 
     /// `environment` stands in for the scaler's own credential chain
     /// (`identityOwner: operator`): `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-    /// `AWS_SESSION_TOKEN`.
-    public init(region: String, credentials: AWSCredentials, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// `AWS_SESSION_TOKEN`; `roles` assumes `awsRoleArn`.
+    public init(
+        region: String, credentials: AWSCredentials, environment: [String: String] = ProcessInfo.processInfo.environment,
+        roles: (any AWSRoleAssuming)? = nil
+    ) {
         self.region = region
         self.credentials = credentials
         self.environment = environment
+        self.roles = roles
     }
 
-    public func token() throws(KafkaLagError) -> OAuthToken {
-        try token(at: Date())
+    public func token() async throws(KafkaLagError) -> OAuthToken {
+        try await token(at: Date())
     }
 
     /// The token signed at `date` (tests pin the clock).
-    public func token(at date: Date) throws(KafkaLagError) -> OAuthToken {
-        let keys = try signingKeys()
+    public func token(at date: Date) async throws(KafkaLagError) -> OAuthToken {
+        let keys = try await signingKeys()
         let host = "kafka.\(region).amazonaws.com"
         let query = SigV4(credentials: keys, region: region, service: "kafka-cluster")
             .presignedQuery(host: host, parameters: [("Action", "kafka-cluster:Connect")], date: date, expires: Self.lifetime)
@@ -40,20 +45,29 @@ public struct MSKIAMTokenSource: OAuthTokenSource {
         return OAuthToken(value: value, expiry: date.addingTimeInterval(TimeInterval(Self.lifetime)), principal: Self.principal)
     }
 
-    private func signingKeys() throws(KafkaLagError) -> SigV4.Credentials {
+    private func signingKeys() async throws(KafkaLagError) -> SigV4.Credentials {
         switch credentials {
         case .staticKeys(let accessKeyID, let secretAccessKey, let sessionToken):
             return SigV4.Credentials(accessKeyID: accessKeyID, secretAccessKey: secretAccessKey, sessionToken: sessionToken)
         case .ambient:
-            guard let id = environment["AWS_ACCESS_KEY_ID"], !id.isEmpty,
-                  let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty
-            else {
-                throw KafkaLagError(.unauthenticated, "error getting AWS authorization: identityOwner operator needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the scaler's environment")
+            return try Self.environmentCredentials(environment)
+        case .role(let arn):
+            guard let roles else {
+                throw KafkaLagError(.unauthenticated, "error getting AWS authorization: nothing can assume awsRoleArn here")
             }
-            let token = environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-            return SigV4.Credentials(accessKeyID: id, secretAccessKey: secret, sessionToken: token)
-        case .role:
-            throw KafkaLagError(.unauthenticated, "error getting AWS authorization: assuming awsRoleArn is not supported yet; give awsAccessKeyID and awsSecretAccessKey")
+            return try await roles.credentials(forRole: arn, region: region)
         }
+    }
+
+    /// The scaler's own credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+    /// `AWS_SESSION_TOKEN` (the first link of AWS's default chain).
+    public static func environmentCredentials(_ environment: [String: String]) throws(KafkaLagError) -> SigV4.Credentials {
+        guard let id = environment["AWS_ACCESS_KEY_ID"], !id.isEmpty,
+              let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty
+        else {
+            throw KafkaLagError(.unauthenticated, "error getting AWS authorization: the scaler's environment has no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+        }
+        let token = environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        return SigV4.Credentials(accessKeyID: id, secretAccessKey: secret, sessionToken: token)
     }
 }

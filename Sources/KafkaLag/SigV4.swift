@@ -96,6 +96,23 @@ public struct SigV4: Sendable {
         return signed.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
     }
 
+    /// The headers that sign `method https://host path` with `body` at `date` in the
+    /// `Authorization` header (for calls such as STS AssumeRole): `headers` plus
+    /// `x-amz-date`, `x-amz-security-token` for temporary credentials, and `authorization`.
+    public func signedHeaders(
+        method: String, host: String, path: String = "/", headers: [(String, String)], body: [UInt8], date: Date
+    ) -> [(String, String)] {
+        let (amzDate, day) = Self.timestamps(date)
+        var signed = headers + [("host", host), ("x-amz-date", amzDate)]
+        if let token = credentials.sessionToken { signed.append(("x-amz-security-token", token)) }
+        let canonical = Self.canonicalRequest(
+            method: method, path: path, query: [], headers: signed, payloadHash: SHA256.hex(SHA256.digest(body))
+        )
+        let names = signed.map { $0.0.lowercased() }.sorted().joined(separator: ";")
+        let authorization = "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope(day: day)), SignedHeaders=\(names), Signature=\(signature(canonicalRequest: canonical, amzDate: amzDate))"
+        return signed.filter { $0.0.lowercased() != "host" } + [("authorization", authorization)]
+    }
+
     /// RFC 3986 percent-encoding of everything but unreserved characters, as SigV4 requires.
     public static func encode(_ text: String) -> String {
         var out = ""

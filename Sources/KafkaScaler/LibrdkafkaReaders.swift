@@ -6,6 +6,8 @@ import ScalerRegistry
 public struct LibrdkafkaReaders: OffsetReaderFactory {
     private let configuration: KafkaClientConfiguration
     private let logger: Logger
+    /// Shared by every connection, so assumed roles are cached once.
+    private let roles: STSRoleAssumer
 
     /// Clients use `configuration`, with librdkafka statistics every
     /// `statisticsInterval` (they feed `kafka_scaler_kafka_requests_total`).
@@ -14,6 +16,7 @@ public struct LibrdkafkaReaders: OffsetReaderFactory {
         configuration.statisticsInterval = statisticsInterval
         self.configuration = configuration
         self.logger = logger
+        self.roles = STSRoleAssumer(timeout: configuration.kafkaTimeout)
     }
 
     public func makeReader(for settings: ConnectionSettings) throws(KafkaLagError) -> any OffsetReader {
@@ -36,7 +39,7 @@ public struct LibrdkafkaReaders: OffsetReaderFactory {
             guard let credentials = oauth.awsCredentials else {
                 throw KafkaLagError(.invalidMetadata, "error getting AWS authorization: no AWS credentials given")
             }
-            return MSKIAMTokenSource(region: oauth.awsRegion, credentials: credentials)
+            return MSKIAMTokenSource(region: oauth.awsRegion, credentials: credentials, roles: roles)
         case .unrecognized(let name):
             // KEDA accepts such a list and then has no token provider: the client fails.
             throw KafkaLagError(.invalidMetadata, "saslTokenProvider=\(name) names no single token provider; use bearer or aws_msk_iam")

@@ -67,8 +67,13 @@ public final class TriggerResolver: SourceResolver {
         }
         // Any caller could otherwise have the scaler sign a kafka-cluster:Connect token with
         // its own identity and send it to a broker of the caller's choosing.
-        if !allowOperatorAWSCredentials, trigger.source.connection.security.oauthBearer?.awsCredentials == .ambient {
+        switch trigger.source.connection.security.oauthBearer?.awsCredentials {
+        case .ambient where !allowOperatorAWSCredentials:
             throw KafkaLagError(.permissionDenied, "identityOwner operator would sign with the scaler's own AWS credentials, which --aws-operator-credentials does not allow")
+        case .role where !allowOperatorAWSCredentials:
+            throw KafkaLagError(.permissionDenied, "awsRoleArn would be assumed with the scaler's own AWS credentials, which --aws-operator-credentials does not allow")
+        default:
+            break
         }
         try trigger.profileScope?.check(namespace: namespace)
         return trigger

@@ -29,7 +29,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Broker patterns (host[:port], *.suffix; comma- or space-separated) outside which no trigger's bootstrap server is dialled: PERMISSION_DENIED instead (env: KKS_ALLOWED_BOOTSTRAP_SERVERS) (default: none, any broker)")
     var allowedBootstrapServers: String?
 
-    @Option(help: "true: let triggers with identityOwner operator sign MSK IAM tokens with the scaler's own AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN); combine with --allowed-bootstrap-servers (env: KKS_AWS_OPERATOR_CREDENTIALS) (default: false, PERMISSION_DENIED)")
+    @Option(help: "true: let triggers with identityOwner operator sign MSK IAM tokens with the scaler's own AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), and assume awsRoleArn with them; combine with --allowed-bootstrap-servers (env: KKS_AWS_OPERATOR_CREDENTIALS) (default: false, PERMISSION_DENIED)")
     var awsOperatorCredentials: Bool?
 
     @Option(help: "true: accept auth-profile files readable by others (mode o+r), which are refused otherwise, as ssh refuses a readable key (env: KKS_ALLOW_READABLE_PROFILES) (default: false)")

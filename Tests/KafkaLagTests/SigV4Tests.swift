@@ -31,6 +31,16 @@ struct SigV4Tests {
             == "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
     }
 
+    @Test("get-vanilla signed in the Authorization header, as STS calls are")
+    func getVanillaHeaders() {
+        let headers = Self.suite.signedHeaders(
+            method: "GET", host: "example.amazonaws.com", headers: [], body: [], date: Date(timeIntervalSince1970: 1_440_938_160)
+        )
+        #expect(headers.first { $0.0 == "x-amz-date" }?.1 == "20150830T123600Z")
+        #expect(headers.first { $0.0 == "authorization" }?.1 == "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+            + "SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
+    }
+
     @Test("S3's documented presigned URL (GET /test.txt for 86,400 s)")
     func s3Presign() {
         let signer = SigV4(
@@ -55,13 +65,13 @@ struct SigV4Tests {
     }
 
     @Test("an MSK IAM token is the presigned kafka-cluster:Connect URL, base64url without padding")
-    func mskToken() throws {
+    func mskToken() async throws {
         let date = Date(timeIntervalSince1970: 1_440_938_160)
         let source = MSKIAMTokenSource(
             region: "eu-west-1",
             credentials: .staticKeys(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: "session/token+1")
         )
-        let token = try source.token(at: date)
+        let token = try await source.token(at: date)
         #expect(!token.value.contains("=") && !token.value.contains("+") && !token.value.contains("/"))
         #expect(token.expiry == date.addingTimeInterval(900))
         var base64 = token.value.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
@@ -87,17 +97,17 @@ struct SigV4Tests {
     }
 
     @Test("operator credentials come from the environment; without them, or with a role, no token")
-    func mskCredentials() throws {
+    func mskCredentials() async throws {
         let ambient = MSKIAMTokenSource(region: "us-east-1", credentials: .ambient,
                                         environment: ["AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "secret"])
-        #expect(try ambient.token().principal == MSKIAMTokenSource.principal)
-        let missing = #expect(throws: KafkaLagError.self) {
-            try MSKIAMTokenSource(region: "us-east-1", credentials: .ambient, environment: [:]).token()
+        #expect(try await ambient.token().principal == MSKIAMTokenSource.principal)
+        let missing = await #expect(throws: KafkaLagError.self) {
+            try await MSKIAMTokenSource(region: "us-east-1", credentials: .ambient, environment: [:]).token()
         }
         #expect(missing?.code == .unauthenticated)
         #expect(missing?.message.hasPrefix("error getting AWS authorization: ") == true)
-        let role = #expect(throws: KafkaLagError.self) {
-            try MSKIAMTokenSource(region: "us-east-1", credentials: .role(arn: "arn:aws:iam::1:role/r")).token()
+        let role = await #expect(throws: KafkaLagError.self) {
+            try await MSKIAMTokenSource(region: "us-east-1", credentials: .role(arn: "arn:aws:iam::1:role/r")).token()
         }
         #expect(role?.message.contains("awsRoleArn") == true)
     }

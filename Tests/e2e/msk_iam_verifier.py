@@ -17,8 +17,13 @@ def _quote(text: str) -> str:
     return urllib.parse.quote(text, safe="-_.~")
 
 
-def _hmac(key: bytes, message: str) -> bytes:
-    return hmac.new(key, message.encode(), hashlib.sha256).digest()
+def sigv4_signature(secret: str, amz_date: str, scope: str, canonical_request: str) -> str:
+    """The hex SigV4 signature of `canonical_request` (scope: day/region/service/aws4_request)."""
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical_request.encode()).hexdigest()])
+    key = ("AWS4" + secret).encode()
+    for part in scope.split("/"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
 
 
 class MskIamVerifier:
@@ -66,10 +71,6 @@ class MskIamVerifier:
         canonical = "\n".join([
             "GET", "/", "&".join(f"{k}={v}" for k, v in signed), f"host:{host}\n", "host", hashlib.sha256(b"").hexdigest(),
         ])
-        to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
-        key = ("AWS4" + secret).encode()
-        for part in (day, region, service, terminator):
-            key = _hmac(key, part)
-        if not hmac.compare_digest(hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest(), query.get("X-Amz-Signature", "")):
+        if not hmac.compare_digest(sigv4_signature(secret, amz_date, scope, canonical), query.get("X-Amz-Signature", "")):
             return self._refuse("signature mismatch")
         return key_id
