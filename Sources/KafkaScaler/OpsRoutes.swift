@@ -76,13 +76,26 @@ struct OpsRoutes: Sendable {
         case (.GET, "/registry"):
             guard access.openRegistry || authorized(request) else { return denied("GET /registry") }
             return .json(registry.status())
+        case (.GET, "/registry/history"):
+            guard access.openRegistry || authorized(request) else { return denied("GET /registry/history") }
+            return history(request)
         case (.POST, "/registry/reload"):
             return await reload(request)
-        case (_, "/metrics"), (_, "/healthz"), (_, "/readyz"), (_, "/registry"), (_, "/registry/reload"):
+        case (_, "/metrics"), (_, "/healthz"), (_, "/readyz"), (_, "/registry"), (_, "/registry/history"), (_, "/registry/reload"):
             return .text(.methodNotAllowed, "method \(request.method) not allowed on \(request.path)")
         default:
             return .text(.notFound, "not found: \(request.path)")
         }
+    }
+
+    /// The events of ScaledObject `namespace`/`name`'s entries (optional `triggerName`).
+    private func history(_ request: OpsRequest) -> OpsResponse {
+        guard let namespace = request.query["namespace"], let name = request.query["name"] else {
+            return .text(.badRequest, "give namespace and name (and optionally triggerName) of a ScaledObject")
+        }
+        let history = registry.history(namespace: namespace, name: name, triggerName: request.query["triggerName"])
+        guard !history.entries.isEmpty else { return .text(.notFound, "no registry entry for \(namespace)/\(name)") }
+        return .json(history)
     }
 
     /// Reloads one entry (`namespace` and `name`, optional `triggerName`) or all.

@@ -22,6 +22,8 @@ public struct RegistryStateMachine: Sendable {
         public fileprivate(set) var lastError: String?
         /// The last request for this trigger: entries KEDA stopped asking about are evicted.
         public fileprivate(set) var lastSeen: RegistryInstant
+        /// What happened to the entry, for `GET /registry/history`; survives re-pinning.
+        public fileprivate(set) var history = EntryHistory()
         /// Pending sources already announced, so drift is logged once per distinct source
         /// (at most ``announcementLimit``: past it, further distinct sources are not logged).
         fileprivate var announcedPending: Set<Source> = []
@@ -40,6 +42,17 @@ public struct RegistryStateMachine: Sendable {
         /// The metadata of the newest source seen at the pinned version.
         var newestMetadata: [String: String] { pending?.metadata ?? pinned.metadata }
 
+        /// Marks the entry failing. The history records the first failure of a run (an
+        /// outage fails reads with changing texts; `lastError` keeps the latest) and each
+        /// distinct failed re-resolution.
+        fileprivate mutating func recordFailure(_ message: String, at now: RegistryInstant, kind: EntryHistory.Event.Kind = .failure) {
+            if state == .ready || (kind == .resolutionFailed && lastError != message) {
+                history.record(.init(at: now, kind: kind, version: pinned.version, source: pinned.source, message: message))
+            }
+            state = .failing
+            lastError = message
+        }
+
         /// Admits a request to this entry: a higher version swaps to a new pin with
         /// `swapGeneration`; otherwise it is served from the pin, logging a stale
         /// version or a drifted source once.
@@ -56,11 +69,15 @@ public struct RegistryStateMachine: Sendable {
                 let old = pinned
                 let pin = PinnedSource(version: admission.version, source: admission.source, metadata: admission.metadata,
                                        generation: swapGeneration, since: now)
+                let history = self.history
                 self = Entry(pinned: pin, lastSeen: now)
+                self.history = history
+                self.history.record(.init(at: now, kind: .swap, version: pin.version, source: pin.source, from: (old.version, old.source), reason: .version))
                 events = [.swapped(admission.key, from: old, to: pin, reason: .version)]
             } else if admission.version < pinned.version {
                 let stale = StaleRequest(version: admission.version, source: admission.source)
                 if announcedStale.count < RegistryStateMachine.announcementLimit, announcedStale.insert(stale).inserted {
+                    history.record(.init(at: now, kind: .stale, version: admission.version, source: admission.source))
                     events = [.stale(admission.key, requested: admission.version, pinnedVersion: pinned.version, source: admission.source)]
                 }
             } else if admission.source == pinned.source {
@@ -74,6 +91,7 @@ public struct RegistryStateMachine: Sendable {
                     pending?.metadata = admission.metadata
                 }
                 if announcedPending.count < RegistryStateMachine.announcementLimit, announcedPending.insert(admission.source).inserted {
+                    history.record(.init(at: now, kind: .drift, version: pinned.version, source: admission.source))
                     events = [.drift(admission.key, version: pinned.version, pinned: pinned.source, pending: admission.source)]
                 }
             }
@@ -157,7 +175,8 @@ public struct RegistryStateMachine: Sendable {
         let key = admission.key
         guard let index = entries.index(forKey: key) else {
             let pin = makePin(version: admission.version, source: admission.source, metadata: admission.metadata, at: now)
-            let entry = Entry(pinned: pin, lastSeen: now)
+            var entry = Entry(pinned: pin, lastSeen: now)
+            entry.history.record(.init(at: now, kind: .pinned, version: pin.version, source: pin.source))
             entries[key] = entry
             let events: [RegistryEvent] = [.created(key, version: admission.version, source: admission.source)]
             return (serve(entry), Admitted(events: events, hadPending: false, hasPending: false))
@@ -171,10 +190,9 @@ public struct RegistryStateMachine: Sendable {
     /// A read through `generation`'s pin failed: the entry is failing and must
     /// re-resolve its newest source (the pending one if any). `nil` when the entry
     /// was re-pinned meanwhile.
-    public mutating func failed(_ key: RegistryKey, generation: UInt64, message: String) -> ReResolution? {
+    public mutating func failed(_ key: RegistryKey, generation: UInt64, message: String, at now: RegistryInstant) -> ReResolution? {
         guard var entry = entries[key], entry.pinned.generation == generation else { return nil }
-        entry.state = .failing
-        entry.lastError = message
+        entry.recordFailure(message, at: now)
         entries[key] = entry
         return ReResolution(key: key, generation: generation, metadata: entry.newestMetadata, reason: .failure)
     }
@@ -204,15 +222,16 @@ public struct RegistryStateMachine: Sendable {
         var fresh = Entry(pinned: pin, lastSeen: entry.lastSeen)
         fresh.state = entry.state
         fresh.lastError = entry.lastError
+        fresh.history = entry.history
+        fresh.history.record(.init(at: now, kind: .swap, version: pin.version, source: pin.source, from: (old.version, old.source), reason: plan.reason))
         entries[plan.key] = fresh
         return .swapped(pin, .swapped(plan.key, from: old, to: pin, reason: plan.reason))
     }
 
     /// Re-resolving failed (e.g. the auth profile vanished): the entry keeps its pin.
-    public mutating func resolutionFailed(_ plan: ReResolution, message: String) {
+    public mutating func resolutionFailed(_ plan: ReResolution, message: String, at now: RegistryInstant) {
         guard var entry = entries[plan.key], entry.pinned.generation == plan.generation else { return }
-        entry.state = .failing
-        entry.lastError = message
+        entry.recordFailure(message, at: now, kind: .resolutionFailed)
         entries[plan.key] = entry
     }
 
@@ -223,8 +242,12 @@ public struct RegistryStateMachine: Sendable {
     }
 
     /// A read through `generation`'s pin succeeded.
-    public mutating func succeeded(_ key: RegistryKey, generation: UInt64) {
+    public mutating func succeeded(_ key: RegistryKey, generation: UInt64, at now: RegistryInstant) {
         guard let index = entries.index(forKey: key), entries.values[index].pinned.generation == generation else { return }
+        if entries.values[index].state != .ready {
+            let pin = entries.values[index].pinned
+            entries.values[index].history.record(.init(at: now, kind: .recovered, version: pin.version, source: pin.source))
+        }
         entries.values[index].state = .ready
         entries.values[index].lastError = nil
     }

@@ -173,7 +173,7 @@ public final class ScalerRegistry: Sendable {
         let applied = Self.applied(admitted, to: &state, at: now)
         switch served {
         case .kept(let evaluation, let ready):
-            if !ready, let kept { state.machine.succeeded(admission.key, generation: kept.generation) }
+            if !ready, let kept { state.machine.succeeded(admission.key, generation: kept.generation, at: now) }
             return (CachedAnswer.evaluated(evaluation), applied)
         case .pin(let pinned):
             return (Self.cached(admission.key, pinned: pinned, scaling: scaling, in: &state, at: now), applied)
@@ -213,7 +213,7 @@ public final class ScalerRegistry: Sendable {
         guard let index = state.lag.index(forKey: key), let evaluation = state.lag.values[index].reuse(sequence: stored.sequence, scaling: scaling, at: now) else {
             return .observed(pinned, stored)
         }
-        state.machine.succeeded(key, generation: pinned.generation)
+        state.machine.succeeded(key, generation: pinned.generation, at: now)
         return .evaluated(evaluation)
     }
 
@@ -267,7 +267,7 @@ public final class ScalerRegistry: Sendable {
                 return (try await read(retry, deadline: deadline, maxAge: maxAge), retry)
             } catch {
                 if error.code != .deadlineExceeded {
-                    state.withLock { state in _ = state.machine.failed(key, generation: retry.generation, message: error.message) }
+                    state.withLock { state in _ = state.machine.failed(key, generation: retry.generation, message: error.message, at: clock.now()) }
                     logger.warning("retry after rebuild failed", metadata: Self.metadata(key, retry).merging(["error": "\(error)"]) { $1 })
                 }
                 throw error
@@ -427,7 +427,7 @@ public final class ScalerRegistry: Sendable {
     /// topic with no active partition.
     public func recover(_ key: RegistryKey, pinned: PinnedSource, from error: KafkaLagError) async -> PinnedSource? {
         let now = clock.now()
-        guard let plan = state.withLock({ $0.machine.failed(key, generation: pinned.generation, message: error.message) }) else {
+        guard let plan = state.withLock({ $0.machine.failed(key, generation: pinned.generation, message: error.message, at: now) }) else {
             return nil
         }
         logger.warning("kafka read failed", metadata: Self.metadata(key, pinned).merging(["error": "\(error)"]) { $1 })
@@ -440,7 +440,7 @@ public final class ScalerRegistry: Sendable {
         do {
             source = try resolver.reResolve(plan.metadata, namespace: plan.key.namespace)
         } catch {
-            state.withLock { $0.machine.resolutionFailed(plan, message: error.message) }
+            state.withLock { $0.machine.resolutionFailed(plan, message: error.message, at: now) }
             logger.error("re-resolving the source failed", metadata: ["key": "\(plan.key)", "reason": "\(plan.reason.rawValue)", "error": "\(error)"])
             return nil
         }
@@ -481,7 +481,7 @@ public final class ScalerRegistry: Sendable {
         case .success(let reader):
             fresh = reader
         case .failure(let error):
-            state.withLock { _ = $0.machine.failed(key, generation: pin.generation, message: error.message) }
+            state.withLock { _ = $0.machine.failed(key, generation: pin.generation, message: error.message, at: now) }
             return false
         }
         let close = state.withLock { $0.draining ? fresh : $0.pool.finishRebuild(settings, with: fresh) }
@@ -505,7 +505,7 @@ public final class ScalerRegistry: Sendable {
             guard state.machine.entries[key]?.pinned.generation == pinned.generation,
                   let kept = state.lag.values[index].reuse(sequence: stored.sequence, scaling: scaling, at: started)
             else { return (nil, history) }
-            state.machine.succeeded(key, generation: pinned.generation)
+            state.machine.succeeded(key, generation: pinned.generation, at: started)
             return (kept, history)
         }
         if let kept { return kept }
@@ -518,7 +518,7 @@ public final class ScalerRegistry: Sendable {
             if let index = state.lag.index(forKey: key) {
                 state.lag.values[index].record(evaluation, scaling: scaling, history: next, stored: stored, generation: pinned.generation, at: now)
             }
-            state.machine.succeeded(key, generation: pinned.generation)
+            state.machine.succeeded(key, generation: pinned.generation, at: now)
         }
         return evaluation
     }
@@ -529,6 +529,18 @@ public final class ScalerRegistry: Sendable {
     public func status() -> RegistryStatus {
         let (entries, lag, pool) = state.withLock { ($0.machine.entries, $0.lag, $0.pool.snapshots) }
         return RegistryStatus(entries: entries, lag: lag, pool: pool)
+    }
+
+    /// The history of ScaledObject `namespace/name`'s entries (of its trigger `triggerName`
+    /// only, when given), oldest event first.
+    public func history(namespace: String, name: String, triggerName: String?) -> RegistryHistory {
+        let histories = state.withLock { state in
+            state.machine.entries.compactMap { key, entry -> (RegistryKey, EntryHistory)? in
+                guard key.namespace == namespace, key.name == name, triggerName.map({ $0 == key.triggerName }) ?? true else { return nil }
+                return (key, entry.history)
+            }
+        }
+        return RegistryHistory(histories)
     }
 
     /// Re-pins one entry, or every entry when `key` is nil, to its newest source,

@@ -3,13 +3,13 @@ import Foundation
 import KafkaScaler
 import NIOHTTP1
 
-/// `registry list|reload`: the versioned connection registry through the ops port.
+/// `registry list|history|reload`: the versioned connection registry through the ops port.
 struct RegistryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "registry",
-        abstract: "List the connection registry or force a reload, through the ops port.",
+        abstract: "List the connection registry, show an entry's history or force a reload, through the ops port.",
         discussion: "Exit status: 0 on success, 2 when the ops port cannot be reached, 3 on an error answer, 64 for bad arguments.",
-        subcommands: [List.self, Reload.self]
+        subcommands: [List.self, History.self, Reload.self]
     )
 
     /// Where the ops port is.
@@ -87,6 +87,43 @@ struct RegistryCommand: AsyncParsableCommand {
         }
     }
 
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what happened to a ScaledObject's entries, oldest first (GET /registry/history).",
+            discussion: "Needs the same access as `registry list`."
+        )
+
+        @OptionGroup var ops: OpsOptions
+
+        @Option(help: "The ScaledObject's namespace")
+        var namespace: String
+
+        @Option(help: "The ScaledObject's name")
+        var name: String
+
+        @Option(help: "Only this trigger's entry (default: every trigger of the ScaledObject)")
+        var triggerName: String?
+
+        @Flag(help: "Print the JSON as the ops port returns it")
+        var json = false
+
+        func run() async throws {
+            let path = "/registry/history?" + RegistryCommand.entryQuery(namespace: namespace, name: name, triggerName: triggerName)
+            let response = try await ops.send(.GET, path)
+            if json {
+                print(response.text)
+                return
+            }
+            let history: HistoryListing
+            do {
+                history = try JSONDecoder().decode(HistoryListing.self, from: Data(response.body))
+            } catch {
+                throw failure("GET /registry/history did not return a history: \(error)", exitCode: 3)
+            }
+            for line in history.timeline() { print(line) }
+        }
+    }
+
     struct Reload: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Adopt the newest source of one entry, or of all (POST /registry/reload).",
@@ -112,13 +149,18 @@ struct RegistryCommand: AsyncParsableCommand {
         func run() async throws {
             var path = "/registry/reload"
             if let namespace, let name {
-                var components = URLComponents()
-                components.queryItems = [URLQueryItem(name: "namespace", value: namespace), URLQueryItem(name: "name", value: name)]
-                    + (triggerName.map { [URLQueryItem(name: "triggerName", value: $0)] } ?? [])
-                path += "?" + (components.percentEncodedQuery ?? "")
+                path += "?" + RegistryCommand.entryQuery(namespace: namespace, name: name, triggerName: triggerName)
             }
             let response = try await ops.send(.POST, path)
             print(response.text.trimmingCharacters(in: .whitespacesAndNewlines))
         }
+    }
+
+    /// `namespace=N&name=S[&triggerName=T]`, percent-encoded.
+    static func entryQuery(namespace: String, name: String, triggerName: String?) -> String {
+        var components = URLComponents()
+        components.queryItems = [URLQueryItem(name: "namespace", value: namespace), URLQueryItem(name: "name", value: name)]
+            + (triggerName.map { [URLQueryItem(name: "triggerName", value: $0)] } ?? [])
+        return components.percentEncodedQuery ?? ""
     }
 }

@@ -107,7 +107,7 @@ struct RegistryStateMachineTests {
         var machine = RegistryStateMachine()
         let first = machine.admit(Fixtures.admission(a), at: Fixtures.t0).pinned
         _ = machine.admit(Fixtures.admission(b), at: Fixtures.t0)
-        let planResult = machine.failed(Fixtures.key, generation: first.generation, message: "brokers down")
+        let planResult = machine.failed(Fixtures.key, generation: first.generation, message: "brokers down", at: Fixtures.t0)
         let plan = try #require(planResult)
         #expect(plan.metadata["bootstrapServers"] == "b:9092" && plan.reason == .failure)
         #expect(machine.entries[Fixtures.key]?.state == .failing)
@@ -124,10 +124,10 @@ struct RegistryStateMachineTests {
     func failureReconnects() throws {
         var machine = RegistryStateMachine()
         let first = machine.admit(Fixtures.admission(a), at: Fixtures.t0).pinned
-        let planResult = machine.failed(Fixtures.key, generation: first.generation, message: "timeout")
+        let planResult = machine.failed(Fixtures.key, generation: first.generation, message: "timeout", at: Fixtures.t0)
         let plan = try #require(planResult)
         #expect(machine.resolved(plan, to: a, at: Fixtures.t0) == .reconnect(first))
-        machine.succeeded(Fixtures.key, generation: first.generation)
+        machine.succeeded(Fixtures.key, generation: first.generation, at: Fixtures.t0)
         #expect(machine.entries[Fixtures.key]?.state == .ready)
         #expect(machine.entries[Fixtures.key]?.lastError == nil)
     }
@@ -137,7 +137,7 @@ struct RegistryStateMachineTests {
         var machine = RegistryStateMachine()
         let old = Fixtures.source(password: "old")
         let first = machine.admit(Fixtures.admission(old), at: Fixtures.t0).pinned
-        let planResult = machine.failed(Fixtures.key, generation: first.generation, message: "SASL refused")
+        let planResult = machine.failed(Fixtures.key, generation: first.generation, message: "SASL refused", at: Fixtures.t0)
         let plan = try #require(planResult)
         let rotated = Fixtures.source(password: "rotated")
         guard case .swapped(let pin, _) = machine.resolved(plan, to: rotated, at: Fixtures.t0) else {
@@ -174,8 +174,8 @@ struct RegistryStateMachineTests {
         var machine = RegistryStateMachine()
         let first = machine.admit(Fixtures.admission(a), at: Fixtures.t0).pinned
         let second = machine.admit(Fixtures.admission(b, version: 1), at: Fixtures.t0).pinned
-        #expect(machine.failed(Fixtures.key, generation: first.generation, message: "late failure") == nil)
-        machine.succeeded(Fixtures.key, generation: first.generation)
+        #expect(machine.failed(Fixtures.key, generation: first.generation, message: "late failure", at: Fixtures.t0) == nil)
+        machine.succeeded(Fixtures.key, generation: first.generation, at: Fixtures.t0)
         #expect(machine.entries[Fixtures.key]?.pinned == second)
         #expect(machine.entries[Fixtures.key]?.state == .ready)
     }
@@ -184,7 +184,7 @@ struct RegistryStateMachineTests {
     func failureDuringSwap() throws {
         var machine = RegistryStateMachine()
         let first = machine.admit(Fixtures.admission(a), at: Fixtures.t0).pinned
-        let planResult = machine.failed(Fixtures.key, generation: first.generation, message: "down")
+        let planResult = machine.failed(Fixtures.key, generation: first.generation, message: "down", at: Fixtures.t0)
         let plan = try #require(planResult)
         let bumped = machine.admit(Fixtures.admission(c, version: 1), at: Fixtures.t0).pinned
         #expect(machine.resolved(plan, to: b, at: Fixtures.t0) == .superseded)
@@ -196,7 +196,7 @@ struct RegistryStateMachineTests {
         var machine = RegistryStateMachine()
         let first = machine.admit(Fixtures.admission(a), at: Fixtures.t0).pinned
         _ = machine.admit(Fixtures.admission(b), at: Fixtures.t0)
-        let failureResult = machine.failed(Fixtures.key, generation: first.generation, message: "down")
+        let failureResult = machine.failed(Fixtures.key, generation: first.generation, message: "down", at: Fixtures.t0)
         let failure = try #require(failureResult)
         let reload = try #require(machine.reload(Fixtures.key).first)
         guard case .swapped(let pin, _) = machine.resolved(reload, to: b, at: Fixtures.t0) else {
@@ -211,9 +211,9 @@ struct RegistryStateMachineTests {
     func resolutionFailureKeepsPin() throws {
         var machine = RegistryStateMachine()
         let first = machine.admit(Fixtures.admission(a), at: Fixtures.t0).pinned
-        let planResult = machine.failed(Fixtures.key, generation: first.generation, message: "down")
+        let planResult = machine.failed(Fixtures.key, generation: first.generation, message: "down", at: Fixtures.t0)
         let plan = try #require(planResult)
-        machine.resolutionFailed(plan, message: #"auth profile "kafka" not found"#)
+        machine.resolutionFailed(plan, message: #"auth profile "kafka" not found"#, at: Fixtures.t0)
         #expect(machine.entries[Fixtures.key]?.pinned == first)
         #expect(machine.entries[Fixtures.key]?.lastError == #"auth profile "kafka" not found"#)
         machine.backingOff(Fixtures.key, generation: first.generation)

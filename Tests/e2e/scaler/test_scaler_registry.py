@@ -2,6 +2,8 @@
 different lag for the same group and topic: drift, version bumps, stale versions,
 failover to a pending source, outages and reload."""
 
+import json
+import subprocess
 import threading
 import time
 
@@ -224,3 +226,43 @@ def test_a_callers_short_deadline_does_not_fail_a_shared_read(clusters, scaler):
     assert entry["state"] == "ready" and not entry["lastError"], entry
     for broker in a.broker_ids:
         a.command(f"rtt {broker} 0")
+
+
+@pytest.mark.time_limit(90)
+def test_history_tells_each_change_in_order(clusters, scaler, binaries):
+    a, b, a_metric, b_metric = clusters
+    server = scaler("--lag-cache-ttl", "0", "--kafka-timeout", "2")
+    assert server.get_metrics(NAME, source(a, 0)) == a_metric
+    assert server.get_metrics(NAME, source(b, 0)) == a_metric  # drift
+    assert server.get_metrics(NAME, source(b, 1)) == b_metric  # swap by version
+    assert server.get_metrics(NAME, source(a, 0)) == b_metric  # stale
+    b.down_all()
+    for _ in range(3):  # one outage, however many failed reads
+        with pytest.raises(grpc.RpcError):
+            server.get_metrics(NAME, source(b, 1), timeout=5)
+    b.up_all()
+    wait_until(lambda: server.get_metrics(NAME, source(b, 1)) == b_metric, 30, "B answers again")
+    assert server.http("POST", f"/registry/reload?namespace=e2e&name={NAME}")[0] == 200
+
+    status, body = server.http("GET", f"/registry/history?namespace=e2e&name={NAME}")
+    assert status == 200, body
+    (entry,) = json.loads(body)["entries"]
+    events = entry["events"]
+    assert [e["event"] for e in events] == ["pinned", "drift", "swap", "stale", "failure", "recovered", "swap"]
+    fingerprints = {e["event"] + str(i): e["fingerprint"] for i, e in enumerate(events)}
+    assert events[2]["fromFingerprint"] == events[0]["fingerprint"] == fingerprints["pinned0"]
+    assert events[2]["fingerprint"] == events[1]["fingerprint"]  # the drifted source became the pin
+    assert (events[2]["reason"], events[2]["fromVersion"], events[2]["version"]) == ("version", 0, 1)
+    assert events[4]["message"] and events[6]["reason"] == "reload"
+    assert events[6]["fingerprint"] == server.entry(NAME)["pinned"]["fingerprint"]
+    assert [e["at"] for e in events] == sorted(e["at"] for e in events)
+
+    cli = subprocess.run([str(binaries["scaler"]), "registry", "history", "--ops-address", server.ops_address,
+                          "--namespace", "e2e", "--name", NAME], capture_output=True, text=True, timeout=30)
+    assert cli.returncode == 0, cli.stderr
+    lines = cli.stdout.splitlines()
+    assert lines[0] == f"e2e/{NAME}:" and len(lines) == 1 + len(events)
+    assert "swap" in lines[3] and "(version)" in lines[3] and f"v0 {events[0]['fingerprint']} -> v1" in lines[3]
+
+    assert server.http("GET", "/registry/history?namespace=e2e")[0] == 400
+    assert server.http("GET", "/registry/history?namespace=e2e&name=nobody")[0] == 404
