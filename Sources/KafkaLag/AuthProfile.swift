@@ -80,6 +80,23 @@ public struct AuthProfileDirectory: AuthProfileProvider {
         return values
     }
 
+    /// A value that changes whenever the profile's files do, cheap enough to poll: a
+    /// mounted Secret's `..data` link target (Kubernetes swaps it atomically on update),
+    /// else every file's name, size and modification time. nil when the profile is gone.
+    public func stamp(named name: String) -> String? {
+        guard let root, Self.isPlainName(name) else { return nil }
+        let directory = URL(fileURLWithPath: root, isDirectory: true).appendingPathComponent(name, isDirectory: true).path
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/..data") {
+            return target
+        }
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
+        return entries.sorted().map { entry in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + entry)
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            return "\(entry):\(attributes?[.size] as? Int ?? -1):\(modified)"
+        }.joined(separator: "|")
+    }
+
     /// Keys whose files hold bytes, not text (`keytab`); their values are base64.
     static let binaryKeys: Set<String> = ["keytab"]
 

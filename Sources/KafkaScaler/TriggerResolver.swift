@@ -79,6 +79,14 @@ public final class TriggerResolver: SourceResolver {
         return trigger
     }
 
+    public func profileName(in metadata: [String: String]) -> String? {
+        KafkaTrigger.authProfileName(in: metadata)
+    }
+
+    public func profileStamp(_ name: String) -> String? {
+        directory.stamp(named: name)
+    }
+
     /// Re-reads the auth profile `metadata` names, then resolves it afresh.
     public func reResolve(_ metadata: [String: String], namespace: String) throws(KafkaLagError) -> Source {
         let name = KafkaTrigger.authProfileName(in: metadata)

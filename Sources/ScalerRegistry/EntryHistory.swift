@@ -21,6 +21,8 @@ public struct EntryHistory: Sendable {
             case recovered
             /// Re-resolving the trigger failed (its auth profile vanished, say).
             case resolutionFailed = "resolution_failed"
+            /// The auth profile's files changed: the new credentials are pending.
+            case profileChange = "profile_change"
         }
 
         public var at: RegistryInstant

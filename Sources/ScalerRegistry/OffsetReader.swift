@@ -24,6 +24,10 @@ public protocol OffsetReaderFactory: Sendable {
 /// profile's scope.
 public protocol SourceResolver: Sendable {
     func reResolve(_ metadata: [String: String], namespace: String) throws(KafkaLagError) -> Source
+    /// The auth profile `metadata` names, if any.
+    func profileName(in metadata: [String: String]) -> String?
+    /// Changes whenever profile `name`'s files change; nil when it is gone.
+    func profileStamp(_ name: String) -> String?
 }
 
 /// Gives a pooled reader an identity, so the pool can count reads per connection.

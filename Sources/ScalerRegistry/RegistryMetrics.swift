@@ -23,6 +23,10 @@ struct RegistryMetrics: Sendable {
         Counter(label: "kafka_scaler_registry_rejected_total", dimensions: [("reason", reason)]).increment()
     }
 
+    func profileError(_ profile: String) {
+        Counter(label: "kafka_scaler_auth_profile_errors_total", dimensions: [("profile", profile)]).increment()
+    }
+
     func kafkaError(kind: String) {
         Counter(label: "kafka_scaler_kafka_errors_total", dimensions: [("kind", kind)]).increment()
     }

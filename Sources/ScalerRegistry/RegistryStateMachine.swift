@@ -228,6 +228,23 @@ public struct RegistryStateMachine: Sendable {
         return .swapped(pin, .swapped(plan.key, from: old, to: pin, reason: plan.reason))
     }
 
+    /// The entry's auth profile changed on disk and `source` is what its newest metadata
+    /// resolves to now: recorded as pending (like drift, never swapped), to be adopted at
+    /// the next version bump, failure or reload. nil when nothing new is pending.
+    public mutating func profileChanged(
+        _ key: RegistryKey, generation: UInt64, to source: Source, metadata: [String: String], at now: RegistryInstant
+    ) -> RegistryEvent? {
+        guard var entry = entries[key], entry.pinned.generation == generation,
+              source != entry.pinned.source, entry.pending?.source != source
+        else { return nil }
+        entry.pending = PendingSource(source: source, metadata: metadata, since: now)
+        // Announced here: the requests that now resolve to it must not announce it again.
+        if entry.announcedPending.count < Self.announcementLimit { entry.announcedPending.insert(source) }
+        entry.history.record(.init(at: now, kind: .profileChange, version: entry.pinned.version, source: source))
+        entries[key] = entry
+        return .drift(key, version: entry.pinned.version, pinned: entry.pinned.source, pending: source)
+    }
+
     /// Re-resolving failed (e.g. the auth profile vanished): the entry keeps its pin.
     public mutating func resolutionFailed(_ plan: ReResolution, message: String, at now: RegistryInstant) {
         guard var entry = entries[plan.key], entry.pinned.generation == plan.generation else { return }

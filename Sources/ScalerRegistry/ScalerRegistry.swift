@@ -67,6 +67,8 @@ public final class ScalerRegistry: Sendable {
     private let state: Mutex<State>
     private let readers: any OffsetReaderFactory
     private let resolver: any SourceResolver
+    /// ``checkProfiles()``'s last stamp per profile in use (`nil`: the profile was gone).
+    private let profileStamps = Mutex<[String: String?]>([:])
     private let clock: any RegistryClock
     private let logger: Logger
     private let metrics = RegistryMetrics()
@@ -552,6 +554,54 @@ public final class ScalerRegistry: Sendable {
         var reloaded = 0
         for plan in plans where await apply(plan, at: now) != nil { reloaded += 1 }
         return reloaded
+    }
+
+    /// One pass of auth-profile watching: every profile an entry uses whose files changed
+    /// since the last pass (a Secret update swaps its `..data` link) is re-read, and each
+    /// such entry records what its metadata resolves to now as its pending source, with a
+    /// log line, the pending gauge and a history event. Nothing served changes: the new
+    /// credentials are adopted at the next version bump, failure or reload. A profile that
+    /// disappears or no longer resolves is reported and changes nothing. Call periodically.
+    public func checkProfiles() async {
+        let now = clock.now()
+        let entries = state.withLock { state in
+            state.machine.entries.map { (key: $0.key, metadata: $0.value.newestMetadata, generation: $0.value.pinned.generation) }
+        }
+        var users: [String: [(key: RegistryKey, metadata: [String: String], generation: UInt64)]] = [:]
+        for entry in entries {
+            if let name = resolver.profileName(in: entry.metadata) { users[name, default: []].append(entry) }
+        }
+        let changed = profileStamps.withLock { stamps in
+            var changed: [String] = []
+            for name in users.keys.sorted() {
+                let stamp = resolver.profileStamp(name)
+                if let seen = stamps[name], seen != stamp { changed.append(name) }
+                stamps[name] = stamp
+            }
+            stamps = stamps.filter { users[$0.key] != nil }
+            return changed
+        }
+        for name in changed {
+            for entry in users[name] ?? [] {
+                let source: Source
+                do {
+                    source = try resolver.reResolve(entry.metadata, namespace: entry.key.namespace)
+                } catch {
+                    metrics.profileError(name)
+                    logger.error("auth profile changed and no longer resolves; nothing served changes", metadata: [
+                        "profile": "\(name)", "key": "\(entry.key)", "error": "\(error)",
+                    ])
+                    continue
+                }
+                let event = state.withLock {
+                    $0.machine.profileChanged(entry.key, generation: entry.generation, to: source, metadata: entry.metadata, at: now)
+                }
+                if let event {
+                    announce(event)
+                    metrics.pending(entry.key, true)
+                }
+            }
+        }
     }
 
     /// Evicts entries KEDA stopped asking about, closes connections no entry used for

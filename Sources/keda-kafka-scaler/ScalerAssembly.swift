@@ -20,12 +20,13 @@ struct ScalerAssembly {
     /// `kafka`, keeps observations as `registryConfiguration` says, reads auth profiles
     /// from `authProfiles` (files readable by others only when `allowReadableProfiles`),
     /// dials only `allowedBrokers` when given, signs MSK IAM tokens with its own AWS
-    /// credentials only when `allowOperatorAWSCredentials`, and serves the ops port when `ops` is given. Loggers take
+    /// credentials only when `allowOperatorAWSCredentials`, polls auth profiles in use every
+    /// `profilePollInterval` when given, and serves the ops port when `ops` is given. Loggers take
     /// `logLevel` when given, else the bootstrapped handler's level.
     init(
         grpc: GRPCServerConfiguration, tls: TLSContextReloader? = nil, registry registryConfiguration: ScalerRegistry.Configuration,
         kafka: KafkaClientConfiguration = .defaults, authProfiles: String? = nil, allowReadableProfiles: Bool = false,
-        allowedBrokers: [BrokerPattern]? = nil, allowOperatorAWSCredentials: Bool = false,
+        allowedBrokers: [BrokerPattern]? = nil, allowOperatorAWSCredentials: Bool = false, profilePollInterval: Duration? = nil,
         ops: OpsServer.Configuration?,
         metrics: @escaping @Sendable () -> [UInt8], logLevel: Logger.Level? = nil
     ) throws {
@@ -62,6 +63,10 @@ struct ScalerAssembly {
         }
         services.append(.init(service: RegistryMaintenance(registry: registry), successTerminationBehavior: .gracefullyShutdownGroup,
                               serviceName: "registry-maintenance"))
+        if let profilePollInterval {
+            services.append(.init(service: ProfileWatcher(registry: registry, interval: profilePollInterval),
+                                  successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "profile-watcher"))
+        }
         services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "grpc-server"))
         self.services = services
     }

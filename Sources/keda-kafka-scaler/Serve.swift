@@ -32,6 +32,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "true: let triggers with identityOwner operator sign MSK IAM tokens with the scaler's own AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), and assume awsRoleArn with them; combine with --allowed-bootstrap-servers (env: KKS_AWS_OPERATOR_CREDENTIALS) (default: false, PERMISSION_DENIED)")
     var awsOperatorCredentials: Bool?
 
+    @Option(help: "false: do not watch auth profiles in use for changes; true: a changed profile becomes its entries' pending source, adopted at the next bump, failure or reload (env: KKS_WATCH_PROFILES) (default: true)")
+    var watchProfiles: Bool?
+
+    @Option(help: "Seconds between checks of the auth profiles in use (env: KKS_PROFILE_POLL_INTERVAL) (default: 1)")
+    var profilePollInterval: Double?
+
     @Option(help: "true: accept auth-profile files readable by others (mode o+r), which are refused otherwise, as ssh refuses a readable key (env: KKS_ALLOW_READABLE_PROFILES) (default: false)")
     var allowReadableProfiles: Bool?
 
@@ -112,6 +118,7 @@ struct Serve: AsyncParsableCommand {
         var allowReadableProfiles: Bool
         var allowedBrokers: [BrokerPattern]?
         var awsOperatorCredentials: Bool
+        var profilePollInterval: Duration?
         var allowCoreDumps: Bool
         var maxRegistryEntries: Int
         var maxKafkaConnections: Int
@@ -163,8 +170,8 @@ struct Serve: AsyncParsableCommand {
             guard value >= 1 else { throw ValidationError("\(variable) value \(value) must be at least 1") }
             return value
         }
-        func boolean(_ flag: Bool?, _ variable: String) throws -> Bool {
-            try EnvironmentOption.resolve(flag, variable: variable, default: false) { Bool($0) }
+        func boolean(_ flag: Bool?, _ variable: String, default fallback: Bool = false) throws -> Bool {
+            try EnvironmentOption.resolve(flag, variable: variable, default: fallback) { Bool($0) }
         }
         let host = try EnvironmentOption.resolve(host, variable: "KKS_HOST", default: "0.0.0.0") { $0 }
         return Resolved(
@@ -176,6 +183,8 @@ struct Serve: AsyncParsableCommand {
             allowReadableProfiles: try boolean(allowReadableProfiles, "KKS_ALLOW_READABLE_PROFILES"),
             allowedBrokers: try path(allowedBootstrapServers, "KKS_ALLOWED_BOOTSTRAP_SERVERS").map(Self.brokerPatterns),
             awsOperatorCredentials: try boolean(awsOperatorCredentials, "KKS_AWS_OPERATOR_CREDENTIALS"),
+            profilePollInterval: try boolean(watchProfiles, "KKS_WATCH_PROFILES", default: true)
+                ? try seconds(profilePollInterval, "KKS_PROFILE_POLL_INTERVAL", 1, minimum: 0.1) : nil,
             allowCoreDumps: try boolean(allowCoreDumps, "KKS_ALLOW_CORE_DUMPS"),
             maxRegistryEntries: try count(maxRegistryEntries, "KKS_MAX_REGISTRY_ENTRIES", 50_000),
             maxKafkaConnections: try count(maxKafkaConnections, "KKS_MAX_KAFKA_CONNECTIONS", 256),
@@ -269,6 +278,7 @@ struct Serve: AsyncParsableCommand {
             ),
             tls: tls, registry: registry, kafka: kafka, authProfiles: options.authProfiles, allowReadableProfiles: options.allowReadableProfiles,
             allowedBrokers: options.allowedBrokers, allowOperatorAWSCredentials: options.awsOperatorCredentials,
+            profilePollInterval: options.profilePollInterval,
             ops: options.opsPort == 0 ? nil : OpsServer.Configuration(
                 host: options.opsHost, port: options.opsPort, access: options.opsAccess, limits: options.opsLimits
             ),

@@ -21,6 +21,8 @@ final class FakeKafka: OffsetReaderFactory, SourceResolver {
         var openDelay: Duration = .zero
         /// How long closing a reader takes (rd_kafka_destroy joining its threads).
         var closeDelay: Duration = .zero
+        /// Auth-profile stamps by name (absent: the profile is gone).
+        var profileStamps: [String: String] = [:]
     }
 
     let state = Mutex(State())
@@ -41,7 +43,18 @@ final class FakeKafka: OffsetReaderFactory, SourceResolver {
         return Reader(kafka: self)
     }
 
+    func profileName(in metadata: [String: String]) -> String? {
+        metadata["authProfile"]
+    }
+
+    func profileStamp(_ name: String) -> String? {
+        state.withLock { $0.profileStamps[name] }
+    }
+
     func reResolve(_ metadata: [String: String], namespace: String) throws(KafkaLagError) -> Source {
+        if let name = metadata["authProfile"], profileStamp(name) == nil {
+            throw KafkaLagError(.invalidMetadata, "auth profile \"\(name)\" not found")
+        }
         let brokers = metadata["bootstrapServers"] ?? ""
         if let rotated = state.withLock({ $0.reResolved[brokers] }) { return rotated }
         return Fixtures.source(brokers)

@@ -245,6 +245,13 @@ class Scaler:
                 return entry
         return None
 
+    def history(self, name: str, namespace: str = "e2e") -> list[dict]:
+        """The entry's events from GET /registry/history, oldest first."""
+        status, body = self.http("GET", f"/registry/history?namespace={namespace}&name={name}")
+        assert status == 200, body
+        (entry,) = json.loads(body)["entries"]
+        return entry["events"]
+
     def metrics(self) -> list[tuple[str, dict[str, str], float]]:
         status, body = self.http("GET", "/metrics")
         assert status == 200, status
