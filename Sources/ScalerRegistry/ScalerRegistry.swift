@@ -557,7 +557,8 @@ public final class ScalerRegistry: Sendable {
     }
 
     /// One pass of auth-profile watching: every profile an entry uses whose files changed
-    /// since the last pass (a Secret update swaps its `..data` link) is re-read, and each
+    /// since the last pass (a Secret update swaps its `..data` link), or that this pass sees
+    /// for the first time, is re-read, and each
     /// such entry records what its metadata resolves to now as its pending source, with a
     /// log line, the pending gauge and a history event. Nothing served changes: the new
     /// credentials are adopted at the next version bump, failure or reload. A profile that
@@ -575,7 +576,9 @@ public final class ScalerRegistry: Sendable {
             var changed: [String] = []
             for name in users.keys.sorted() {
                 let stamp = resolver.profileStamp(name)
-                if let seen = stamps[name], seen != stamp { changed.append(name) }
+                // A profile seen for the first time is compared too: it may have changed
+                // between its entries' first read and this pass.
+                if !stamps.keys.contains(name) || stamps[name] != stamp { changed.append(name) }
                 stamps[name] = stamp
             }
             stamps = stamps.filter { users[$0.key] != nil }

@@ -46,9 +46,13 @@ struct ProfileWatchTests {
     @Test("a changed stamp makes the new credentials pending; the pin serves on; reload adopts them")
     func registry() async throws {
         let registry = makeRegistry()
-        kafka.state.withLock { $0.profileStamps["kafka"] = "..2026_a" }
+        kafka.state.withLock {
+            $0.profileStamps["kafka"] = "..2026_a"
+            $0.reResolved["a:9092"] = old
+        }
         let pin = try registry.admit(admission(old))
-        await registry.checkProfiles()  // the first pass only notes the stamp
+        await registry.checkProfiles()  // first sight: re-read, unchanged
+        #expect(registry.status().entries.first?.pending == nil)
         kafka.state.withLock { $0.reResolved["a:9092"] = rotated }
         await registry.checkProfiles()
         #expect(registry.status().entries.first?.pending == nil, "same stamp: nothing re-read")
@@ -61,10 +65,26 @@ struct ProfileWatchTests {
         #expect(registry.pinned(Fixtures.key)?.source == rotated)
     }
 
+    @Test("a profile that changed before the watcher first looked at it is pending at its first pass")
+    func changedBeforeFirstLook() async throws {
+        let registry = makeRegistry()
+        kafka.state.withLock {
+            $0.profileStamps["kafka"] = "..2026_b"
+            $0.reResolved["a:9092"] = rotated
+        }
+        let pin = try registry.admit(admission(old))
+        await registry.checkProfiles()
+        #expect(registry.status().entries.first?.pending?.fingerprint == rotated.fingerprint)
+        #expect(registry.pinned(Fixtures.key) == pin)
+    }
+
     @Test("a profile that disappears changes nothing served")
     func disappeared() async throws {
         let registry = makeRegistry()
-        kafka.state.withLock { $0.profileStamps["kafka"] = "..2026_a" }
+        kafka.state.withLock {
+            $0.profileStamps["kafka"] = "..2026_a"
+            $0.reResolved["a:9092"] = old
+        }
         let pin = try registry.admit(admission(old))
         await registry.checkProfiles()
         kafka.state.withLock { $0.profileStamps["kafka"] = nil }

@@ -47,7 +47,7 @@ def test_a_secret_update_is_pending_within_the_poll_interval_and_adopted_on_relo
     metadata = trigger(front.bootstrap, "g", "t", authProfile="kafka")
     assert server.get_metrics("watched", metadata) == 21
     pinned = server.entry("watched")["pinned"]["fingerprint"]
-    time.sleep(1)  # a poll notes the profile's current stamp
+    time.sleep(1)  # a poll notes the profile's current stamp (and finds it unchanged)
 
     mount_secret(profile, "..2026_12_04_b", **credentials(NEW))
     started = time.monotonic()
