@@ -24,6 +24,17 @@ struct ProfileWatchTests {
                        logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
+    /// A registry whose entry pinned `old` through profile "kafka", which now has `stamp`
+    /// and resolves to `current`.
+    func pinnedOld(stamp: String, resolvingTo current: Source) throws -> (ScalerRegistry, PinnedSource) {
+        let registry = makeRegistry()
+        kafka.state.withLock {
+            $0.profileStamps["kafka"] = stamp
+            $0.reResolved["a:9092"] = current
+        }
+        return (registry, try registry.admit(admission(old)))
+    }
+
     @Test("the state machine records a changed profile as pending, once, and never the pin itself")
     func machine() throws {
         var machine = RegistryStateMachine()
@@ -45,12 +56,7 @@ struct ProfileWatchTests {
 
     @Test("a changed stamp makes the new credentials pending; the pin serves on; reload adopts them")
     func registry() async throws {
-        let registry = makeRegistry()
-        kafka.state.withLock {
-            $0.profileStamps["kafka"] = "..2026_a"
-            $0.reResolved["a:9092"] = old
-        }
-        let pin = try registry.admit(admission(old))
+        let (registry, pin) = try pinnedOld(stamp: "..2026_a", resolvingTo: old)
         await registry.checkProfiles()  // first sight: re-read, unchanged
         #expect(registry.status().entries.first?.pending == nil)
         kafka.state.withLock { $0.reResolved["a:9092"] = rotated }
@@ -67,12 +73,7 @@ struct ProfileWatchTests {
 
     @Test("a profile that changed before the watcher first looked at it is pending at its first pass")
     func changedBeforeFirstLook() async throws {
-        let registry = makeRegistry()
-        kafka.state.withLock {
-            $0.profileStamps["kafka"] = "..2026_b"
-            $0.reResolved["a:9092"] = rotated
-        }
-        let pin = try registry.admit(admission(old))
+        let (registry, pin) = try pinnedOld(stamp: "..2026_b", resolvingTo: rotated)
         await registry.checkProfiles()
         #expect(registry.status().entries.first?.pending?.fingerprint == rotated.fingerprint)
         #expect(registry.pinned(Fixtures.key) == pin)
@@ -80,12 +81,7 @@ struct ProfileWatchTests {
 
     @Test("a profile that disappears changes nothing served")
     func disappeared() async throws {
-        let registry = makeRegistry()
-        kafka.state.withLock {
-            $0.profileStamps["kafka"] = "..2026_a"
-            $0.reResolved["a:9092"] = old
-        }
-        let pin = try registry.admit(admission(old))
+        let (registry, pin) = try pinnedOld(stamp: "..2026_a", resolvingTo: old)
         await registry.checkProfiles()
         kafka.state.withLock { $0.profileStamps["kafka"] = nil }
         await registry.checkProfiles()
