@@ -67,8 +67,17 @@ public final class ScalerRegistry: Sendable {
     private let state: Mutex<State>
     private let readers: any OffsetReaderFactory
     private let resolver: any SourceResolver
-    /// ``checkProfiles()``'s last stamp per profile in use (`nil`: the profile was gone).
-    private let profileStamps = Mutex<[String: String?]>([:])
+    /// What ``checkProfiles()`` remembers between passes.
+    private let profileWatch = Mutex(ProfileWatch())
+
+    private struct ProfileWatch {
+        /// The last stamp of each profile in use (`nil`: the profile was gone).
+        var stamps: [String: String?] = [:]
+        /// Profiles the last scan found new: re-read at their first stamp.
+        var firstSight: Set<String> = []
+        var entryCount = -1
+        var lastScan: Duration?
+    }
     private let clock: any RegistryClock
     private let logger: Logger
     private let metrics = RegistryMetrics()
@@ -565,27 +574,35 @@ public final class ScalerRegistry: Sendable {
     /// disappears or no longer resolves is reported and changes nothing. Call periodically.
     public func checkProfiles() async {
         let now = clock.now()
-        let entries = state.withLock { state in
-            state.machine.entries.map { (key: $0.key, metadata: $0.value.newestMetadata, generation: $0.value.pinned.generation) }
-        }
-        var users: [String: [(key: RegistryKey, metadata: [String: String], generation: UInt64)]] = [:]
-        for entry in entries {
-            if let name = resolver.profileName(in: entry.metadata) { users[name, default: []].append(entry) }
-        }
-        let changed = profileStamps.withLock { stamps in
+        let count = state.withLock { $0.machine.entries.count }
+        // Which profiles are in use is found by scanning the entries, under the lock: only
+        // when the entry count changed, or every `profileRescan`. A pass otherwise costs one
+        // stamp per profile in use and no scan.
+        var users = profileWatch.withLock { watch in
+            watch.entryCount == count && watch.lastScan.map { now.monotonic - $0 < Self.profileRescan } == true
+        } ? nil : profileUsers()
+        let changed = profileWatch.withLock { watch in
+            if let users {
+                watch.entryCount = count
+                watch.lastScan = now.monotonic
+                watch.stamps = watch.stamps.filter { users[$0.key] != nil }
+                watch.firstSight = Set(users.keys).subtracting(watch.stamps.keys)
+            }
             var changed: [String] = []
-            for name in users.keys.sorted() {
+            for name in Set(watch.stamps.keys).union(watch.firstSight).sorted() {
                 let stamp = resolver.profileStamp(name)
                 // A profile seen for the first time is compared too: it may have changed
                 // between its entries' first read and this pass.
-                if !stamps.keys.contains(name) || stamps[name] != stamp { changed.append(name) }
-                stamps[name] = stamp
+                if watch.firstSight.contains(name) || watch.stamps[name] != .some(stamp) { changed.append(name) }
+                watch.stamps[name] = stamp
             }
-            stamps = stamps.filter { users[$0.key] != nil }
+            watch.firstSight = []
             return changed
         }
+        guard !changed.isEmpty else { return }
+        if users == nil { users = profileUsers() }
         for name in changed {
-            for entry in users[name] ?? [] {
+            for entry in users?[name] ?? [] {
                 let source: Source
                 do {
                     source = try resolver.reResolve(entry.metadata, namespace: entry.key.namespace)
@@ -605,6 +622,22 @@ public final class ScalerRegistry: Sendable {
                 }
             }
         }
+    }
+
+    /// How often ``checkProfiles()`` rescans the entries when their count stays the same
+    /// (an entry that switched profiles is then watched under its new one).
+    static let profileRescan: Duration = .seconds(30)
+
+    /// The entries using each auth profile: copied under the lock, sorted out outside it.
+    private func profileUsers() -> [String: [(key: RegistryKey, metadata: [String: String], generation: UInt64)]] {
+        let entries = state.withLock { state in
+            state.machine.entries.map { (key: $0.key, metadata: $0.value.newestMetadata, generation: $0.value.pinned.generation) }
+        }
+        var users: [String: [(key: RegistryKey, metadata: [String: String], generation: UInt64)]] = [:]
+        for entry in entries {
+            if let name = resolver.profileName(in: entry.metadata) { users[name, default: []].append(entry) }
+        }
+        return users
     }
 
     /// Evicts entries KEDA stopped asking about, closes connections no entry used for

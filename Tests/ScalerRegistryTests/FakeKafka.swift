@@ -23,6 +23,8 @@ final class FakeKafka: OffsetReaderFactory, SourceResolver {
         var closeDelay: Duration = .zero
         /// Auth-profile stamps by name (absent: the profile is gone).
         var profileStamps: [String: String] = [:]
+        /// Entries whose metadata was searched for a profile name (scans of the registry).
+        var profileNameLookups = 0
     }
 
     let state = Mutex(State())
@@ -44,7 +46,8 @@ final class FakeKafka: OffsetReaderFactory, SourceResolver {
     }
 
     func profileName(in metadata: [String: String]) -> String? {
-        metadata["authProfile"]
+        state.withLock { $0.profileNameLookups += 1 }
+        return metadata["authProfile"]
     }
 
     func profileStamp(_ name: String) -> String? {

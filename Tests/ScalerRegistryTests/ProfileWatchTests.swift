@@ -79,6 +79,27 @@ struct ProfileWatchTests {
         #expect(registry.pinned(Fixtures.key) == pin)
     }
 
+    @Test("passes scan the entries only when their count changes; a changed stamp is still found")
+    func scansRarely() async throws {
+        let (registry, _) = try pinnedOld(stamp: "..2026_a", resolvingTo: old)
+        await registry.checkProfiles()
+        let lookups = kafka.state.withLock(\.profileNameLookups)
+        for _ in 0..<3 { await registry.checkProfiles() }
+        #expect(kafka.state.withLock(\.profileNameLookups) == lookups, "same entries: no scan")
+        kafka.state.withLock {
+            $0.profileStamps["kafka"] = "..2026_b"
+            $0.reResolved["a:9092"] = rotated
+        }
+        await registry.checkProfiles()
+        #expect(registry.status().entries.first?.pending?.fingerprint == rotated.fingerprint)
+        var other = admission(old)
+        other.key = RegistryKey(namespace: "shop", name: "other", triggerName: "")
+        _ = try registry.admit(other)
+        let before = kafka.state.withLock(\.profileNameLookups)
+        await registry.checkProfiles()
+        #expect(kafka.state.withLock(\.profileNameLookups) > before, "a new entry: scanned")
+    }
+
     @Test("a profile that disappears changes nothing served")
     func disappeared() async throws {
         let (registry, pin) = try pinnedOld(stamp: "..2026_a", resolvingTo: old)
