@@ -1,6 +1,6 @@
 import CRdKafka
-import Foundation
 import Dispatch
+import Foundation
 import Logging
 import Synchronization
 
@@ -204,10 +204,8 @@ final class KafkaHandle: @unchecked Sendable {
             var errstr = [CChar](repeating: 0, count: 512)
             let copies = flat.map { strdup($0) }
             defer { copies.forEach { free($0) } }
-            let err = copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { extensions in
-                var pointers = Array(extensions)
-                return rd_kafka_oauthbearer_set_token(rk, token.value, lifetime, token.principal, &pointers, pointers.count, &errstr, errstr.count)
-            }
+            var extensions = copies.map { UnsafePointer($0) }
+            let err = rd_kafka_oauthbearer_set_token(rk, token.value, lifetime, token.principal, &extensions, extensions.count, &errstr, errstr.count)
             guard err != RD_KAFKA_RESP_ERR_NO_ERROR else {
                 logger.debug("OAUTHBEARER token set", metadata: ["kafka.client": "\(name)", "principal": "\(token.principal)", "expiry": "\(token.expiry)"])
                 return

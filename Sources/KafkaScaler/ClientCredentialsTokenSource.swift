@@ -1,7 +1,6 @@
 import Foundation
 import KafkaLag
 import NIOHTTP1
-import NIOSSL
 
 /// KEDA's `bearer` token provider: the OAuth 2 client-credentials grant (RFC 6749
 /// §4.4) as golang.org/x/oauth2's `clientcredentials` sends it: a form POST with
@@ -11,64 +10,44 @@ public struct ClientCredentialsTokenSource: OAuthTokenSource {
     /// How long a token without `expires_in` or a JWT `exp` is taken to last.
     public static let unknownLifetime: TimeInterval = 3600
 
-    private let endpoint: URLComponents
+    private let endpoint: HTTP1Client.Endpoint
     private let clientID: String
     private let clientSecret: String
     private let scopes: [String]
     private let extensions: [String: String]
     private let timeout: Duration
-    private let tls: NIOSSLContext?
 
     /// - Throws: `invalidMetadata` when `oauthTokenEndpointUri` is not an http(s) URL.
     public init(settings: OAuthBearerSettings, clientID: String, clientSecret: String, timeout: Duration) throws(KafkaLagError) {
-        guard let endpoint = URLComponents(string: settings.tokenEndpointURI), let scheme = endpoint.scheme?.lowercased(),
-              ["http", "https"].contains(scheme), let host = endpoint.host, !host.isEmpty
-        else {
-            throw KafkaLagError(.invalidMetadata, "oauthTokenEndpointUri is not an http or https URL")
+        let parsed: HTTP1Client.Endpoint?
+        do {
+            parsed = try HTTP1Client.Endpoint(url: settings.tokenEndpointURI)
+        } catch {
+            throw KafkaLagError(.internalError, "cannot set up TLS for the token endpoint: \(error)")
         }
-        self.endpoint = endpoint
+        guard let parsed else { throw KafkaLagError(.invalidMetadata, "oauthTokenEndpointUri is not an http or https URL") }
+        self.endpoint = parsed
         self.clientID = clientID
         self.clientSecret = clientSecret
         self.scopes = settings.scopes
         self.extensions = settings.extensions
         self.timeout = timeout
-        if scheme == "https" {
-            do {
-                tls = try NIOSSLContext(configuration: .makeClientConfiguration())
-            } catch {
-                throw KafkaLagError(.internalError, "cannot set up TLS for the token endpoint: \(error)")
-            }
-        } else {
-            tls = nil
-        }
-    }
-
-    private var endpointText: String {
-        var shown = endpoint
-        shown.query = nil
-        shown.user = nil
-        shown.password = nil
-        return shown.string ?? "the token endpoint"
     }
 
     public func token() async throws(KafkaLagError) -> OAuthToken {
-        let secure = tls != nil
-        let port = endpoint.port ?? (secure ? 443 : 80)
-        let path = (endpoint.percentEncodedPath.isEmpty ? "/" : endpoint.percentEncodedPath)
-            + (endpoint.percentEncodedQuery.map { "?" + $0 } ?? "")
         let response: HTTP1Client.Response
         do {
             response = try await HTTP1Client.send(
-                .POST, path, host: endpoint.host ?? "", port: port,
+                .POST, endpoint.target, host: endpoint.host, port: endpoint.port,
                 headers: [
                     ("Authorization", "Basic " + Data("\(Self.formEncode(clientID)):\(Self.formEncode(clientSecret))".utf8).base64EncodedString()),
                     ("Content-Type", "application/x-www-form-urlencoded"),
                     ("Accept", "application/json"),
                 ],
-                body: Array(formBody.utf8), tls: tls, timeout: timeout, maxResponseBytes: 64 * 1024
+                body: Array(formBody.utf8), tls: endpoint.tls, timeout: timeout, maxResponseBytes: 64 * 1024
             )
         } catch {
-            throw KafkaLagError(.unavailable, "token endpoint \(endpointText): \(error.description)")
+            throw KafkaLagError(.unavailable, "token endpoint \(endpoint.shown): \(error.description)")
         }
         return try parse(response)
     }
@@ -87,10 +66,10 @@ public struct ClientCredentialsTokenSource: OAuthTokenSource {
             // Only the standard error fields: a body may echo what was sent.
             let reason = [object?["error"] as? String, object?["error_description"] as? String].compactMap { $0 }.joined(separator: ": ")
             let code: KafkaLagError.Code = response.status.code == 400 || response.status.code == 401 ? .unauthenticated : .unavailable
-            throw KafkaLagError(code, "token endpoint \(endpointText) answered \(response.status.code)\(reason.isEmpty ? "" : " (\(reason))")")
+            throw KafkaLagError(code, "token endpoint \(endpoint.shown) answered \(response.status.code)\(reason.isEmpty ? "" : " (\(reason))")")
         }
         guard let object, let value = object["access_token"] as? String, !value.isEmpty else {
-            throw KafkaLagError(.unavailable, "token endpoint \(endpointText) answered without an access_token")
+            throw KafkaLagError(.unavailable, "token endpoint \(endpoint.shown) answered without an access_token")
         }
         let claims = JWTClaims(token: value)
         // The earlier of `expires_in` and the JWT's own `exp`: an integer `exp` can fall up

@@ -70,9 +70,10 @@ public enum HTTP1Client {
             }
             defer { deadline.cancel() }
             return try await channel.executeThenClose { inbound, outbound in
-                // The scheme's own port stays out of Host, as a browser sends it (a SigV4 signature covers it).
-                let defaultPort = port == (tls == nil ? 80 : 443)
-                var headers = HTTPHeaders([("Host", defaultPort ? host : address), ("User-Agent", "keda-kafka-scaler"), ("Content-Length", "\(body.count)")])
+                var headers = HTTPHeaders([
+                    ("Host", hostHeader(host: host, port: port, secure: tls != nil)), ("User-Agent", "keda-kafka-scaler"),
+                    ("Content-Length", "\(body.count)"),
+                ])
                 headers.add(contentsOf: extra)
                 try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers)))
                 if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }

@@ -1,6 +1,5 @@
 import Foundation
 import KafkaLag
-import NIOSSL
 import Synchronization
 
 /// `awsRoleArn` for MSK IAM: STS AssumeRole (Query API, SigV4 in the `Authorization`
@@ -34,30 +33,31 @@ public final class STSRoleAssumer: AWSRoleAssuming {
 
     private func assume(_ arn: String, region: String) async throws(KafkaLagError) -> (credentials: SigV4.Credentials, expiry: Date) {
         let base = try MSKIAMTokenSource.environmentCredentials(environment)
-        let endpointText = environment["AWS_ENDPOINT_URL_STS"] ?? "https://sts.\(region).amazonaws.com"
-        guard let endpoint = URLComponents(string: endpointText), let host = endpoint.host,
-              let scheme = endpoint.scheme?.lowercased(), ["http", "https"].contains(scheme)
-        else {
+        let parsed: HTTP1Client.Endpoint?
+        do {
+            parsed = try HTTP1Client.Endpoint(url: environment["AWS_ENDPOINT_URL_STS"] ?? "https://sts.\(region).amazonaws.com")
+        } catch {
+            throw KafkaLagError(.internalError, "error getting AWS authorization: cannot set up TLS for STS: \(error)")
+        }
+        guard let endpoint = parsed else {
             throw KafkaLagError(.invalidMetadata, "error getting AWS authorization: AWS_ENDPOINT_URL_STS is not an http(s) URL")
         }
         let body = Array(([
             ("Action", "AssumeRole"), ("Version", "2011-06-15"), ("RoleArn", arn),
             ("RoleSessionName", "keda-kafka-scaler"), ("DurationSeconds", String(Self.duration)),
         ].map { "\(SigV4.encode($0.0))=\(SigV4.encode($0.1))" }.joined(separator: "&")).utf8)
-        let port = endpoint.port ?? (scheme == "https" ? 443 : 80)
-        let hostHeader = endpoint.port.map { "\(host):\($0)" } ?? host
         let headers = SigV4(credentials: base, region: region, service: "sts").signedHeaders(
-            method: "POST", host: hostHeader, headers: [("content-type", "application/x-www-form-urlencoded; charset=utf-8")],
+            method: "POST", host: endpoint.hostHeader, headers: [("content-type", "application/x-www-form-urlencoded; charset=utf-8")],
             body: body, date: Date()
         )
         let response: HTTP1Client.Response
         do {
-            let tls = scheme == "https" ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
             response = try await HTTP1Client.send(
-                .POST, "/", host: host, port: port, headers: headers, body: body, tls: tls, timeout: timeout, maxResponseBytes: 64 * 1024
+                .POST, "/", host: endpoint.host, port: endpoint.port, headers: headers, body: body, tls: endpoint.tls,
+                timeout: timeout, maxResponseBytes: 64 * 1024
             )
         } catch {
-            throw KafkaLagError(.unavailable, "error getting AWS authorization: STS at \(host): \(error)")
+            throw KafkaLagError(.unavailable, "error getting AWS authorization: STS at \(endpoint.shown): \(error)")
         }
         let xml = response.text
         guard (200..<300).contains(response.status.code) else {

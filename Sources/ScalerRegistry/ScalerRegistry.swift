@@ -69,15 +69,6 @@ public final class ScalerRegistry: Sendable {
     private let resolver: any SourceResolver
     /// What ``checkProfiles()`` remembers between passes.
     private let profileWatch = Mutex(ProfileWatch())
-
-    private struct ProfileWatch {
-        /// The last stamp of each profile in use (`nil`: the profile was gone).
-        var stamps: [String: String?] = [:]
-        /// Profiles the last scan found new: re-read at their first stamp.
-        var firstSight: Set<String> = []
-        var entryCount = -1
-        var lastScan: Duration?
-    }
     private let clock: any RegistryClock
     private let logger: Logger
     private let metrics = RegistryMetrics()
@@ -582,21 +573,21 @@ public final class ScalerRegistry: Sendable {
             watch.entryCount == count && watch.lastScan.map { now.monotonic - $0 < Self.profileRescan } == true
         } ? nil : profileUsers()
         let changed = profileWatch.withLock { watch in
+            var firstSight: Set<String> = []
             if let users {
                 watch.entryCount = count
                 watch.lastScan = now.monotonic
                 watch.stamps = watch.stamps.filter { users[$0.key] != nil }
-                watch.firstSight = Set(users.keys).subtracting(watch.stamps.keys)
+                firstSight = Set(users.keys).subtracting(watch.stamps.keys)
             }
             var changed: [String] = []
-            for name in Set(watch.stamps.keys).union(watch.firstSight).sorted() {
+            for name in Set(watch.stamps.keys).union(firstSight).sorted() {
                 let stamp = resolver.profileStamp(name)
                 // A profile seen for the first time is compared too: it may have changed
                 // between its entries' first read and this pass.
-                if watch.firstSight.contains(name) || watch.stamps[name] != .some(stamp) { changed.append(name) }
+                if firstSight.contains(name) || watch.stamps[name] != .some(stamp) { changed.append(name) }
                 watch.stamps[name] = stamp
             }
-            watch.firstSight = []
             return changed
         }
         guard !changed.isEmpty else { return }
@@ -622,6 +613,13 @@ public final class ScalerRegistry: Sendable {
                 }
             }
         }
+    }
+
+    private struct ProfileWatch {
+        /// The last stamp of each profile in use (`nil`: the profile was gone).
+        var stamps: [String: String?] = [:]
+        var entryCount = -1
+        var lastScan: Duration?
     }
 
     /// How often ``checkProfiles()`` rescans the entries when their count stays the same
