@@ -16,6 +16,8 @@ public struct KafkaTrigger: Hashable, Sendable {
     public var authProfile: String?
     /// `pushInterval`: how often `StreamIsActive` re-checks activity.
     public var pushInterval: Duration
+    /// `rollout` and `rolloutObservations`: how a bump of `configVersion` takes effect.
+    public var rollout: RolloutPolicy
     /// The scope of the auth profile, checked against each request's namespace
     /// (brokers and transport were checked while parsing).
     public var profileScope: AuthProfileScope?
@@ -23,7 +25,7 @@ public struct KafkaTrigger: Hashable, Sendable {
     public init(
         source: Source, scaling: ScalingParameters, kafkaVersion: KafkaVersion = .defaultVersion,
         configVersion: UInt64 = 0, triggerName: String = "", authProfile: String? = nil,
-        pushInterval: Duration = .seconds(5)
+        pushInterval: Duration = .seconds(5), rollout: RolloutPolicy = .immediate
     ) {
         self.source = source
         self.scaling = scaling
@@ -32,6 +34,7 @@ public struct KafkaTrigger: Hashable, Sendable {
         self.triggerName = triggerName
         self.authProfile = authProfile
         self.pushInterval = pushInterval
+        self.rollout = rollout
     }
 
     /// Parses `scalerMetadata` as KEDA ≥ 2.20 parses the in-tree trigger, with the
@@ -78,7 +81,7 @@ public struct KafkaTrigger: Hashable, Sendable {
         self.init(
             source: parsed.source, scaling: parsed.scaling, kafkaVersion: parsed.kafkaVersion,
             configVersion: ownKeys.configVersion, triggerName: ownKeys.triggerName,
-            authProfile: ownKeys.authProfile, pushInterval: ownKeys.pushInterval
+            authProfile: ownKeys.authProfile, pushInterval: ownKeys.pushInterval, rollout: ownKeys.rollout
         )
         profileScope = scope
     }

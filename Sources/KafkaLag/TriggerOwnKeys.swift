@@ -5,6 +5,7 @@ struct TriggerOwnKeys: Hashable, Sendable {
     var triggerName: String
     var authProfile: String?
     var pushInterval: Duration
+    var rollout: RolloutPolicy
 
     /// One day: longer intervals are surely typos, and bounding the value keeps
     /// clock arithmetic on it far from overflow.
@@ -40,6 +41,7 @@ struct TriggerOwnKeys: Hashable, Sendable {
             }
             pushInterval = .seconds(seconds)
         }
+        rollout = try RolloutPolicy(metadata: metadata)
         triggerName = value("triggerName") ?? ""
         authProfile = value("authProfile")
     }

@@ -24,6 +24,6 @@ final class ResolvedTrigger: Sendable {
         self.admission = .init(
             key: RegistryKey(namespace: ref.namespace, name: ref.name, triggerName: trigger.triggerName),
             version: trigger.configVersion, source: trigger.source, metadata: ref.scalerMetadata,
-            identity: Self.identities.add(1, ordering: .relaxed).newValue)
+            identity: Self.identities.add(1, ordering: .relaxed).newValue, rollout: trigger.rollout)
     }
 }

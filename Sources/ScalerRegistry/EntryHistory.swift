@@ -23,6 +23,14 @@ public struct EntryHistory: Sendable {
             case resolutionFailed = "resolution_failed"
             /// The auth profile's files changed: the new credentials are pending.
             case profileChange = "profile_change"
+            /// A `rollout: shadow` bump made its source the candidate (`from`: the pin).
+            case rolloutStarted = "rollout_started"
+            /// A candidate read succeeded (`message`: how many of how many).
+            case rolloutProgressed = "rollout_progressed"
+            /// A candidate read failed: the pin keeps serving (`message`: the error).
+            case rolloutHeld = "rollout_held"
+            /// The candidate was pinned (`from`: the pin it replaced; `reason` rollout).
+            case rolloutCompleted = "rollout_completed"
         }
 
         public var at: RegistryInstant

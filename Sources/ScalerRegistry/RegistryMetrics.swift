@@ -36,15 +36,28 @@ struct RegistryMetrics: Sendable {
         pendingGauge(key).record(isPending ? 1 : 0)
     }
 
-    /// Drops `key`'s pending series once its entry is evicted, so series do not pile up as
+    /// `kafka_scaler_rollout_state` of `key`: 0 no rollout (`nil`), 1 in progress, 2 held.
+    func rollout(_ key: RegistryKey, _ phase: RolloutCandidate.Phase?) {
+        let value = switch phase {
+        case nil: 0
+        case .inProgress: 1
+        case .held: 2
+        }
+        entryGauge("kafka_scaler_rollout_state", key).record(value)
+    }
+
+    /// Drops `key`'s per-entry series once its entry is evicted, so series do not pile up as
     /// ScaledObjects come and go (or a caller invents keys).
-    func forgetPending(_ key: RegistryKey) {
+    func forget(_ key: RegistryKey) {
         pendingGauge(key).destroy()
+        entryGauge("kafka_scaler_rollout_state", key).destroy()
     }
 
     private func pendingGauge(_ key: RegistryKey) -> Gauge {
-        Gauge(label: "kafka_scaler_registry_pending", dimensions: [
-            ("namespace", key.namespace), ("scaledobject", key.name), ("trigger", key.triggerName),
-        ])
+        entryGauge("kafka_scaler_registry_pending", key)
+    }
+
+    private func entryGauge(_ label: String, _ key: RegistryKey) -> Gauge {
+        Gauge(label: label, dimensions: [("namespace", key.namespace), ("scaledobject", key.name), ("trigger", key.triggerName)])
     }
 }

@@ -18,6 +18,8 @@ public struct RegistryStateMachine: Sendable {
     public struct Entry: Sendable {
         public fileprivate(set) var pinned: PinnedSource
         public fileprivate(set) var pending: PendingSource?
+        /// A `rollout: shadow` bump on trial beside the pin.
+        public fileprivate(set) var candidate: RolloutCandidate?
         public fileprivate(set) var state: EntryState = .ready
         public fileprivate(set) var lastError: String?
         /// The last request for this trigger: entries KEDA stopped asking about are evicted.
@@ -66,14 +68,7 @@ public struct RegistryStateMachine: Sendable {
             }
             var events: [RegistryEvent] = []
             if admission.version > pinned.version {
-                let old = pinned
-                let pin = PinnedSource(version: admission.version, source: admission.source, metadata: admission.metadata,
-                                       generation: swapGeneration, since: now)
-                let history = self.history
-                self = Entry(pinned: pin, lastSeen: now)
-                self.history = history
-                self.history.record(.init(at: now, kind: .swap, version: pin.version, source: pin.source, from: (old.version, old.source), reason: .version))
-                events = [.swapped(admission.key, from: old, to: pin, reason: .version)]
+                events = bump(admission, at: now, generation: swapGeneration)
             } else if admission.version < pinned.version {
                 let stale = StaleRequest(version: admission.version, source: admission.source)
                 if announcedStale.count < RegistryStateMachine.announcementLimit, announcedStale.insert(stale).inserted {
@@ -98,6 +93,58 @@ public struct RegistryStateMachine: Sendable {
             lastSeen = now
             return (serve(self), Admitted(events: events, hadPending: hadPending, hasPending: hasPending))
         }
+
+        /// A higher version than the pin's. `rollout: shadow` makes its source the
+        /// candidate (replacing a candidate of a lower version); otherwise, or when only the
+        /// version changed, it is pinned at once. A request of the rollout under way is
+        /// served from the pin.
+        private mutating func bump(_ admission: Admission, at now: RegistryInstant, generation: UInt64) -> [RegistryEvent] {
+            if let candidate, admission.version <= candidate.version {
+                if admission.version == candidate.version, admission.source == candidate.source { matchedIdentity = admission.identity }
+                return []
+            }
+            let old = pinned
+            let ended = candidate
+            if case .shadow(let observations) = admission.rollout, admission.source != old.source {
+                let next = RolloutCandidate(
+                    version: admission.version, source: admission.source, metadata: admission.metadata, required: observations,
+                    generation: generation, since: now, identity: admission.identity)
+                candidate = next
+                matchedIdentity = admission.identity
+                history.record(.init(at: now, kind: .rolloutStarted, version: next.version, source: next.source, from: (old.version, old.source)))
+                return [.rolloutStarted(admission.key, pinned: old, candidate: next, replaced: ended)]
+            }
+            let pin = PinnedSource(version: admission.version, source: admission.source, metadata: admission.metadata,
+                                   generation: generation, since: now)
+            repin(pin, from: old, reason: .version, at: now, keepingState: false)
+            return Self.swapEvents(admission.key, from: old, to: pin, reason: .version, ended: ended)
+        }
+
+        /// Replaces the entry with a fresh one pinned at `pin` (no pending source, no
+        /// candidate), keeping its history and, for a re-resolution, its state until a read
+        /// through the new pin says otherwise.
+        fileprivate mutating func repin(
+            _ pin: PinnedSource, from old: PinnedSource, reason: SwapReason, at now: RegistryInstant, keepingState: Bool
+        ) {
+            var fresh = Entry(pinned: pin, lastSeen: lastSeen)
+            if keepingState {
+                fresh.state = state
+                fresh.lastError = lastError
+            }
+            fresh.history = history
+            let kind: EntryHistory.Event.Kind = reason == .rollout ? .rolloutCompleted : .swap
+            fresh.history.record(.init(at: now, kind: kind, version: pin.version, source: pin.source, from: (old.version, old.source), reason: reason))
+            self = fresh
+        }
+
+        /// A swap's events: the swap, then the end of the rollout it ended, if any (the
+        /// candidate's connection is released after the new pin's is retained).
+        fileprivate static func swapEvents(
+            _ key: RegistryKey, from old: PinnedSource, to pin: PinnedSource, reason: SwapReason, ended: RolloutCandidate?
+        ) -> [RegistryEvent] {
+            let swap = RegistryEvent.swapped(key, from: old, to: pin, reason: reason)
+            return ended.map { [swap, .rolloutEnded(key, candidate: $0)] } ?? [swap]
+        }
     }
 
     fileprivate struct StaleRequest: Hashable {
@@ -115,13 +162,19 @@ public struct RegistryStateMachine: Sendable {
         /// a repeated request once and admits the same value), so an entry can tell a
         /// repeat of the admission that matched its pin without comparing sources.
         public var identity: UInt64?
+        /// How a bump to this admission's version takes effect.
+        public var rollout: RolloutPolicy
 
-        public init(key: RegistryKey, version: UInt64, source: Source, metadata: [String: String], identity: UInt64? = nil) {
+        public init(
+            key: RegistryKey, version: UInt64, source: Source, metadata: [String: String], identity: UInt64? = nil,
+            rollout: RolloutPolicy = .immediate
+        ) {
             self.key = key
             self.version = version
             self.source = source
             self.metadata = metadata
             self.identity = identity
+            self.rollout = rollout
         }
     }
 
@@ -131,14 +184,17 @@ public struct RegistryStateMachine: Sendable {
         public var key: RegistryKey
         /// The pin this was planned against; a newer pin makes it moot.
         public var generation: UInt64
+        /// The version to pin at: the pin's, or the candidate's when it is forced in or adopted.
+        public var version: UInt64
         public var metadata: [String: String]
         public var reason: SwapReason
     }
 
     /// What a re-resolution did to the entry.
     public enum ResolutionOutcome: Sendable, Hashable {
-        /// A new pin: serve from it (its connection comes from the pool).
-        case swapped(PinnedSource, RegistryEvent)
+        /// A new pin: serve from it (its connection comes from the pool). The events are the
+        /// swap and, when it ended a rollout, the rollout's end.
+        case swapped(PinnedSource, [RegistryEvent])
         /// Same source after a failure: rebuild its connection, if the backoff allows.
         case reconnect(PinnedSource)
         /// The entry was re-pinned meanwhile; nothing to do.
@@ -183,49 +239,115 @@ public struct RegistryStateMachine: Sendable {
         }
         let swapGeneration = lastGeneration + 1
         let (served, admitted) = entries.values[index].admit(admission, at: now, swapGeneration: swapGeneration, serve: serve)
-        if case .swapped = admitted.events.first { lastGeneration = swapGeneration }
+        if admitted.events.contains(where: \.takesGeneration) { lastGeneration = swapGeneration }
         return (served, admitted)
     }
 
     /// A read through `generation`'s pin failed: the entry is failing and must
-    /// re-resolve its newest source (the pending one if any). `nil` when the entry
-    /// was re-pinned meanwhile.
+    /// re-resolve its newest source: a healthy rollout candidate (adopted at once, SPEC §5's
+    /// failure rule), else the pending source if any. `nil` when the entry was re-pinned meanwhile.
     public mutating func failed(_ key: RegistryKey, generation: UInt64, message: String, at now: RegistryInstant) -> ReResolution? {
         guard var entry = entries[key], entry.pinned.generation == generation else { return nil }
         entry.recordFailure(message, at: now)
         entries[key] = entry
-        return ReResolution(key: key, generation: generation, metadata: entry.newestMetadata, reason: .failure)
+        if let candidate = entry.candidate, candidate.healthy {
+            return ReResolution(key: key, generation: generation, version: candidate.version, metadata: candidate.metadata, reason: .failure)
+        }
+        return ReResolution(key: key, generation: generation, version: entry.pinned.version, metadata: entry.newestMetadata, reason: .failure)
     }
 
-    /// Plans an operator reload of one entry, or of all when `key` is nil.
+    /// Plans an operator reload of one entry, or of all when `key` is nil. A rollout
+    /// candidate, held or not, is forced in: the operator's explicit choice.
     public func reload(_ key: RegistryKey?) -> [ReResolution] {
         let keys = key.map { [$0] } ?? entries.keys.sorted()
         return keys.compactMap { key in
             entries[key].map { entry in
-                ReResolution(key: key, generation: entry.pinned.generation, metadata: entry.newestMetadata, reason: .reload)
+                let (version, metadata) = entry.candidate.map { ($0.version, $0.metadata) } ?? (entry.pinned.version, entry.newestMetadata)
+                return ReResolution(key: key, generation: entry.pinned.generation, version: version, metadata: metadata, reason: .reload)
             }
         }
     }
 
     /// The re-resolution of `plan` produced `source`. A reload always re-pins (a new
     /// pin with fresh persistent-lag state); a failure re-pins when the source
-    /// changed (pending adopted, or auth-profile files changed), else reconnects.
+    /// changed (pending or candidate adopted, or auth-profile files changed), else reconnects.
     public mutating func resolved(_ plan: ReResolution, to source: Source, at now: RegistryInstant) -> ResolutionOutcome {
         guard var entry = entries[plan.key], entry.pinned.generation == plan.generation else { return .superseded }
         let old = entry.pinned
-        if plan.reason == .failure, source == old.source {
+        if plan.reason == .failure, source == old.source, plan.version == old.version {
             entry.pending = nil
             entries[plan.key] = entry
             return .reconnect(old)
         }
-        let pin = makePin(version: old.version, source: source, metadata: plan.metadata, at: now)
-        var fresh = Entry(pinned: pin, lastSeen: entry.lastSeen)
-        fresh.state = entry.state
-        fresh.lastError = entry.lastError
-        fresh.history = entry.history
-        fresh.history.record(.init(at: now, kind: .swap, version: pin.version, source: pin.source, from: (old.version, old.source), reason: plan.reason))
-        entries[plan.key] = fresh
-        return .swapped(pin, .swapped(plan.key, from: old, to: pin, reason: plan.reason))
+        let pin = makePin(version: plan.version, source: source, metadata: plan.metadata, at: now)
+        let ended = entry.candidate
+        entry.repin(pin, from: old, reason: plan.reason, at: now, keepingState: true)
+        entries[plan.key] = entry
+        return .swapped(pin, Entry.swapEvents(plan.key, from: old, to: pin, reason: plan.reason, ended: ended))
+    }
+
+    /// A candidate read to run: `source` read like a pin's, its result reported with
+    /// ``candidateSucceeded(_:evaluation:at:)`` or ``candidateFailed(_:message:at:)``.
+    public struct CandidateRead: Sendable, Hashable {
+        public var key: RegistryKey
+        /// The candidate's generation: a newer candidate makes the result moot.
+        public var generation: UInt64
+        public var source: Source
+    }
+
+    /// An observation (`sequence`) read through `generation`'s pin was evaluated: the
+    /// candidate read due, if the entry has a candidate not yet read for that observation
+    /// and no candidate read is in flight (one per new observation of the pin, at most).
+    public mutating func candidateReadDue(_ key: RegistryKey, pinGeneration: UInt64, observation sequence: UInt64) -> CandidateRead? {
+        guard let index = entries.index(forKey: key), entries.values[index].pinned.generation == pinGeneration,
+              let candidate = entries.values[index].candidate, !candidate.reading, candidate.readFor.map({ $0 < sequence }) ?? true
+        else { return nil }
+        entries.values[index].candidate?.reading = true
+        entries.values[index].candidate?.readFor = sequence
+        return CandidateRead(key: key, generation: candidate.generation, source: candidate.source)
+    }
+
+    /// A candidate read succeeded (`evaluation`: with the requests' parameters, nil when
+    /// they could not be applied). After ``RolloutCandidate/required`` consecutive
+    /// successes the candidate is pinned (swap reason `rollout`).
+    public mutating func candidateSucceeded(_ read: CandidateRead, evaluation: LastEvaluation?, at now: RegistryInstant) -> [RegistryEvent] {
+        guard var entry = entries[read.key], var candidate = entry.candidate, candidate.generation == read.generation else { return [] }
+        candidate.reading = false
+        candidate.observations += 1
+        candidate.phase = .inProgress
+        candidate.lastError = nil
+        if let evaluation { candidate.lastEvaluation = evaluation }
+        guard candidate.observations >= candidate.required else {
+            entry.candidate = candidate
+            entry.history.record(.init(at: now, kind: .rolloutProgressed, version: candidate.version, source: candidate.source,
+                                       message: "observation \(candidate.observations) of \(candidate.required)"))
+            entries[read.key] = entry
+            return [.rolloutProgressed(read.key, candidate: candidate)]
+        }
+        let old = entry.pinned
+        let pin = PinnedSource(version: candidate.version, source: candidate.source, metadata: candidate.metadata,
+                               generation: candidate.generation, since: now)
+        entry.repin(pin, from: old, reason: .rollout, at: now, keepingState: false)
+        entries[read.key] = entry
+        return Entry.swapEvents(read.key, from: old, to: pin, reason: .rollout, ended: candidate)
+    }
+
+    /// A candidate read failed: the rollout is held (the pin keeps serving) until a read
+    /// succeeds again; the count of consecutive successes starts over.
+    public mutating func candidateFailed(_ read: CandidateRead, message: String, at now: RegistryInstant) -> [RegistryEvent] {
+        guard var entry = entries[read.key], var candidate = entry.candidate, candidate.generation == read.generation else { return [] }
+        let wasHeld = candidate.phase == .held
+        candidate.reading = false
+        candidate.observations = 0
+        candidate.failedReads += 1
+        candidate.lastError = message
+        candidate.phase = .held
+        entry.candidate = candidate
+        if !wasHeld {
+            entry.history.record(.init(at: now, kind: .rolloutHeld, version: candidate.version, source: candidate.source, message: message))
+        }
+        entries[read.key] = entry
+        return wasHeld ? [] : [.rolloutHeld(read.key, candidate: candidate)]
     }
 
     /// The entry's auth profile changed on disk and `source` is what its newest metadata
@@ -271,15 +393,25 @@ public struct RegistryStateMachine: Sendable {
 
     /// Removes entries no request touched for `idleTimeout` (their ScaledObject was
     /// deleted or moved to another trigger type) and returns them, so their
-    /// connections can be released.
-    public mutating func evict(idleFor idleTimeout: Duration, at now: RegistryInstant) -> [(RegistryKey, PinnedSource)] {
+    /// connections (the pin's, and a rollout candidate's) can be released.
+    public mutating func evict(idleFor idleTimeout: Duration, at now: RegistryInstant) -> [(key: RegistryKey, entry: Entry)] {
         let idle = entries.filter { now.monotonic - $0.value.lastSeen.monotonic >= idleTimeout }
         for key in idle.keys { entries[key] = nil }
-        return idle.map { ($0.key, $0.value.pinned) }.sorted { $0.0 < $1.0 }
+        return idle.map { (key: $0.key, entry: $0.value) }.sorted { $0.key < $1.key }
     }
 
     private mutating func makePin(version: UInt64, source: Source, metadata: [String: String], at now: RegistryInstant) -> PinnedSource {
         lastGeneration += 1
         return PinnedSource(version: version, source: source, metadata: metadata, generation: lastGeneration, since: now)
+    }
+}
+
+private extension RegistryEvent {
+    /// Whether the event used the generation the admission offered (a new pin or candidate).
+    var takesGeneration: Bool {
+        switch self {
+        case .swapped, .rolloutStarted: true
+        case .created, .drift, .stale, .rolloutProgressed, .rolloutHeld, .rolloutEnded: false
+        }
     }
 }

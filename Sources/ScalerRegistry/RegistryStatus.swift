@@ -23,12 +23,43 @@ public struct RegistryStatus: Sendable, Encodable {
         public var totalLag: Int64
     }
 
+    /// A shadow rollout's candidate, beside the pin so the two can be compared before the swap.
+    public struct CandidateSummary: Sendable, Encodable, Hashable {
+        public var source: SourceSummary
+        /// `in_progress` or `held`.
+        public var state: String
+        /// Consecutive successful reads so far, and how many pin it.
+        public var observations: Int
+        public var required: Int
+        public var failedReads: Int
+        public var lastError: String?
+        public var lastEvaluation: EvaluationSummary?
+
+        private enum CodingKeys: String, CodingKey {
+            case version, fingerprint, brokers, group, topic, since, state, observations, required, failedReads, lastError, lastEvaluation
+        }
+
+        /// The source's fields at the top level, as for the pin; absent values as `null`.
+        public func encode(to encoder: any Encoder) throws {
+            try source.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(state, forKey: .state)
+            try container.encode(observations, forKey: .observations)
+            try container.encode(required, forKey: .required)
+            try container.encode(failedReads, forKey: .failedReads)
+            try container.encode(lastError, forKey: .lastError)
+            try container.encode(lastEvaluation, forKey: .lastEvaluation)
+        }
+    }
+
     public struct Entry: Sendable, Encodable, Hashable {
         public var namespace: String
         public var name: String
         public var triggerName: String
         public var pinned: SourceSummary
         public var pending: SourceSummary?
+        /// The candidate of a shadow rollout under way.
+        public var candidate: CandidateSummary?
         public var state: String
         public var lastError: String?
         public var lastEvaluation: EvaluationSummary?
@@ -36,7 +67,7 @@ public struct RegistryStatus: Sendable, Encodable {
         public var connection: String
 
         private enum CodingKeys: String, CodingKey {
-            case namespace, name, triggerName, pinned, pending, state, lastError, lastEvaluation, connection
+            case namespace, name, triggerName, pinned, pending, candidate, state, lastError, lastEvaluation, connection
         }
 
         /// Absent values are written as `null`, so every key is always present.
@@ -47,6 +78,7 @@ public struct RegistryStatus: Sendable, Encodable {
             try container.encode(triggerName, forKey: .triggerName)
             try container.encode(pinned, forKey: .pinned)
             try container.encode(pending, forKey: .pending)
+            try container.encode(candidate, forKey: .candidate)
             try container.encode(state, forKey: .state)
             try container.encode(lastError, forKey: .lastError)
             try container.encode(lastEvaluation, forKey: .lastEvaluation)
@@ -78,10 +110,15 @@ extension RegistryStatus {
                 namespace: key.namespace, name: key.name, triggerName: key.triggerName,
                 pinned: SourceSummary(pin.source, version: pin.version, since: nil),
                 pending: entry.pending.map { SourceSummary($0.source, version: pin.version, since: Self.timestamp($0.since)) },
-                state: entry.state.rawValue, lastError: entry.lastError,
-                lastEvaluation: lag[key]?.last.map {
-                    EvaluationSummary(at: Self.timestamp($0.at), metric: $0.metric, active: $0.active, totalLag: $0.totalLag)
+                candidate: entry.candidate.map { candidate in
+                    CandidateSummary(
+                        source: SourceSummary(candidate.source, version: candidate.version, since: Self.timestamp(candidate.since)),
+                        state: candidate.phase.rawValue, observations: candidate.observations, required: candidate.required,
+                        failedReads: candidate.failedReads, lastError: candidate.lastError,
+                        lastEvaluation: candidate.lastEvaluation.map(EvaluationSummary.init))
                 },
+                state: entry.state.rawValue, lastError: entry.lastError,
+                lastEvaluation: lag[key]?.last.map(EvaluationSummary.init),
                 connection: pin.source.connection.fingerprint
             )
         }
@@ -93,6 +130,12 @@ extension RegistryStatus {
 
     static func timestamp(_ instant: RegistryInstant) -> String {
         Date(timeIntervalSince1970: instant.wallSeconds).ISO8601Format()
+    }
+}
+
+extension RegistryStatus.EvaluationSummary {
+    init(_ last: LastEvaluation) {
+        self.init(at: RegistryStatus.timestamp(last.at), metric: last.metric, active: last.active, totalLag: last.totalLag)
     }
 }
 

@@ -229,7 +229,12 @@ public final class ScalerRegistry: Sendable {
             state.pool.retain(to.source.connection)
             state.pool.release(from.source.connection, at: now)
             state.lag[key] = EntryLag()
-        case .drift, .stale:
+        case .rolloutStarted(_, _, let candidate, let replaced):
+            state.pool.retain(candidate.source.connection)
+            if let replaced { state.pool.release(replaced.source.connection, at: now) }
+        case .rolloutEnded(_, let candidate):
+            state.pool.release(candidate.source.connection, at: now)
+        case .drift, .stale, .rolloutProgressed, .rolloutHeld:
             break
         }
     }
@@ -258,7 +263,7 @@ public final class ScalerRegistry: Sendable {
         async throws(KafkaLagError) -> (stored: ObservationCache.Stored, pinned: PinnedSource)
     {
         do {
-            return (try await read(pinned, deadline: deadline, maxAge: maxAge), pinned)
+            return (try await read(pinned.source, deadline: deadline, maxAge: maxAge), pinned)
         } catch {
             // The caller gave up waiting (the read goes on and decides about the source), or
             // the scaler is shutting down: no failure of the source.
@@ -266,7 +271,7 @@ public final class ScalerRegistry: Sendable {
             guard let retry = await recover(key, pinned: pinned, from: error) else { throw error }
             if let deadline, ContinuousClock.now >= deadline { throw error }
             do {
-                return (try await read(retry, deadline: deadline, maxAge: maxAge), retry)
+                return (try await read(retry.source, deadline: deadline, maxAge: maxAge), retry)
             } catch {
                 if error.code != .deadlineExceeded {
                     state.withLock { state in _ = state.machine.failed(key, generation: retry.generation, message: error.message, at: clock.now()) }
@@ -277,11 +282,10 @@ public final class ScalerRegistry: Sendable {
         }
     }
 
-    /// One read through `pinned`'s connection, coalesced and cached.
-    private func read(_ pinned: PinnedSource, deadline: ContinuousClock.Instant?, maxAge: Duration?) async throws(KafkaLagError)
+    /// One read of `source` through its connection, coalesced and cached.
+    private func read(_ source: Source, deadline: ContinuousClock.Instant?, maxAge: Duration?) async throws(KafkaLagError)
         -> ObservationCache.Stored
     {
-        let source = pinned.source
         let now = clock.now()
         let plan: ReadPlan = state.withLock { state in
             switch state.cache.lookup(source, at: now, maxAge: maxAge) {
@@ -448,14 +452,16 @@ public final class ScalerRegistry: Sendable {
         }
         let outcome = state.withLock { state in
             let outcome = state.machine.resolved(plan, to: source, at: now)
-            if case .swapped(_, let event) = outcome { Self.apply(event, to: &state, at: now) }
+            if case .swapped(_, let events) = outcome {
+                for event in events { Self.apply(event, to: &state, at: now) }
+            }
             return outcome
         }
         switch outcome {
         case .superseded:
             return nil
-        case .swapped(let pin, let event):
-            announce(event)
+        case .swapped(let pin, let events):
+            events.forEach(announce)
             metrics.pending(plan.key, false)
             return pin
         case .reconnect(let pin):
@@ -501,28 +507,72 @@ public final class ScalerRegistry: Sendable {
         throws(KafkaLagError) -> Evaluation
     {
         let started = clock.now()
-        let (kept, history): (Evaluation?, PersistentLagState) = state.withLock { state in
-            guard let index = state.lag.index(forKey: key) else { return (nil, .empty) }
+        let (kept, history, due): (Evaluation?, PersistentLagState, RegistryStateMachine.CandidateRead?) = state.withLock { state in
+            guard let index = state.lag.index(forKey: key) else { return (nil, .empty, nil) }
             let history = state.lag.values[index].history(for: stored.sequence)
             guard state.machine.entries[key]?.pinned.generation == pinned.generation,
                   let kept = state.lag.values[index].reuse(sequence: stored.sequence, scaling: scaling, at: started)
-            else { return (nil, history) }
+            else { return (nil, history, nil) }
             state.machine.succeeded(key, generation: pinned.generation, at: started)
-            return (kept, history)
+            return (kept, history, state.machine.candidateReadDue(key, pinGeneration: pinned.generation, observation: stored.sequence))
         }
-        if let kept { return kept }
+        if let kept {
+            if let due { readCandidate(due, scaling: scaling) }
+            return kept
+        }
         let source = pinned.source
         let (evaluation, next) = try LagCalculator.evaluate(
             stored.observation, topic: source.topic, consumerGroup: source.consumerGroup, parameters: scaling, state: history)
         let now = clock.now()
-        state.withLock { state in
-            guard state.machine.entries[key]?.pinned.generation == pinned.generation else { return }
+        let candidateDue = state.withLock { state -> RegistryStateMachine.CandidateRead? in
+            guard state.machine.entries[key]?.pinned.generation == pinned.generation else { return nil }
             if let index = state.lag.index(forKey: key) {
                 state.lag.values[index].record(evaluation, scaling: scaling, history: next, stored: stored, generation: pinned.generation, at: now)
             }
             state.machine.succeeded(key, generation: pinned.generation, at: now)
+            return state.machine.candidateReadDue(key, pinGeneration: pinned.generation, observation: stored.sequence)
         }
+        if let candidateDue { readCandidate(candidateDue, scaling: scaling) }
         return evaluation
+    }
+
+    // MARK: Shadow rollouts
+
+    /// Reads a rollout candidate beside its pin, in the background: the request that
+    /// brought the new observation of the pin is answered without waiting. The outcome
+    /// moves the rollout on (or pins the candidate), or holds it.
+    private func readCandidate(_ due: RegistryStateMachine.CandidateRead, scaling: ScalingParameters) {
+        Task {
+            let outcome = await candidateEvaluation(due.source, scaling: scaling)
+            // Shutdown is no verdict on the candidate.
+            if case .failure(Self.shuttingDown) = outcome { return }
+            let now = clock.now()
+            let events = state.withLock { state in
+                let events = switch outcome {
+                case .success(let evaluation): state.machine.candidateSucceeded(due, evaluation: evaluation, at: now)
+                case .failure(let error): state.machine.candidateFailed(due, message: error.message, at: now)
+                }
+                for event in events { Self.apply(event, to: &state, at: now) }
+                return events
+            }
+            events.forEach(announce)
+            if events.contains(where: { if case .swapped = $0 { true } else { false } }) { metrics.pending(due.key, false) }
+        }
+    }
+
+    /// A fresh read of a candidate source (never a cached observation: each read must
+    /// prove the source), evaluated with the request's parameters for `/registry`. A
+    /// failure of the parameters themselves is no failure of the source: no evaluation then.
+    private func candidateEvaluation(_ source: Source, scaling: ScalingParameters) async -> Result<LastEvaluation?, KafkaLagError> {
+        do {
+            let stored = try await read(source, deadline: nil, maxAge: .zero)
+            let (evaluation, _) = try LagCalculator.evaluate(
+                stored.observation, topic: source.topic, consumerGroup: source.consumerGroup, parameters: scaling, state: .empty)
+            return .success(LastEvaluation(
+                at: clock.now(), metric: evaluation.metricValue, active: evaluation.isActive, totalLag: evaluation.totalLagWithPersistent))
+        } catch {
+            return error.causedByRequest ? .success(nil) : .failure(error)
+        }
     }
 
     // MARK: Operators
@@ -645,17 +695,18 @@ public final class ScalerRegistry: Sendable {
         let now = clock.now()
         let (evicted, closed, handles, entries) = state.withLock { state in
             let evicted = state.machine.evict(idleFor: configuration.entryIdleTimeout, at: now)
-            for (key, pin) in evicted {
-                state.pool.release(pin.source.connection, at: now)
+            for (key, entry) in evicted {
+                state.pool.release(entry.pinned.source.connection, at: now)
+                if let candidate = entry.candidate { state.pool.release(candidate.source.connection, at: now) }
                 state.lag[key] = nil
             }
             state.cache.evictExpired(at: now)
             let closed = state.pool.sweep(at: now) + state.pool.retire { $0.reader.needsReplacement }
             return (evicted, closed, state.pool.handleCount, state.machine.entries.count)
         }
-        for (key, pin) in evicted {
-            metrics.forgetPending(key)
-            logger.info("registry entry evicted after no request for the idle timeout", metadata: Self.metadata(key, pin).merging([
+        for (key, entry) in evicted {
+            metrics.forget(key)
+            logger.info("registry entry evicted after no request for the idle timeout", metadata: Self.metadata(key, entry.pinned).merging([
                 "idle_timeout": "\(configuration.entryIdleTimeout)",
             ]) { $1 })
         }
@@ -714,10 +765,38 @@ public final class ScalerRegistry: Sendable {
                 "from_fingerprint": "\(from.source.fingerprint)", "to_fingerprint": "\(to.source.fingerprint)",
             ]
             logger.notice("registry entry swapped", metadata: metadata)
-            if to.version > from.version + Self.suspiciousVersionJump {
+            if reason != .rollout, to.version > from.version + Self.suspiciousVersionJump {
                 logger.warning("configVersion jumped by more than \(Self.suspiciousVersionJump): check who bumped it", metadata: metadata)
             }
+        case .rolloutStarted(let key, let pinned, let candidate, let replaced):
+            metrics.rollout(key, .inProgress)
+            var metadata = Self.rolloutMetadata(key, candidate).merging([
+                "pinned_version": "\(pinned.version)", "pinned_fingerprint": "\(pinned.source.fingerprint)",
+            ]) { $1 }
+            if let replaced { metadata["replaced_version"] = "\(replaced.version)" }
+            logger.notice("shadow rollout started: the pinned source keeps serving while the new one is read beside it", metadata: metadata)
+            if candidate.version > pinned.version + Self.suspiciousVersionJump {
+                logger.warning("configVersion jumped by more than \(Self.suspiciousVersionJump): check who bumped it", metadata: metadata)
+            }
+        case .rolloutProgressed(let key, let candidate):
+            metrics.rollout(key, .inProgress)
+            logger.info("shadow rollout progressed", metadata: Self.rolloutMetadata(key, candidate))
+        case .rolloutHeld(let key, let candidate):
+            metrics.rollout(key, .held)
+            logger.warning("shadow rollout held: reading the new source failed; the pinned source keeps serving", metadata: Self.rolloutMetadata(key, candidate).merging([
+                "error": "\(candidate.lastError ?? "")", "failed_reads": "\(candidate.failedReads)",
+                "hint": "fix the source and bump configVersion again, or POST /registry/reload to force it in",
+            ]) { $1 })
+        case .rolloutEnded(let key, _):
+            metrics.rollout(key, nil)
         }
+    }
+
+    private static func rolloutMetadata(_ key: RegistryKey, _ candidate: RolloutCandidate) -> Logger.Metadata {
+        [
+            "key": "\(key)", "candidate_version": "\(candidate.version)", "candidate_fingerprint": "\(candidate.source.fingerprint)",
+            "observations": "\(candidate.observations)", "required": "\(candidate.required)",
+        ]
     }
 
     private static func metadata(_ key: RegistryKey, _ pin: PinnedSource) -> Logger.Metadata {

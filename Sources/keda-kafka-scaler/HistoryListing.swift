@@ -31,7 +31,7 @@ struct HistoryListing: Decodable {
     }
 
     private static func line(_ event: Event) -> String {
-        var text = "  \(event.at)  \(event.event.padding(toLength: 17, withPad: " ", startingAt: 0))"
+        var text = "  \(event.at)  \(event.event.padding(toLength: 19, withPad: " ", startingAt: 0))"
         if let fromVersion = event.fromVersion, let fromFingerprint = event.fromFingerprint {
             text += "v\(fromVersion) \(fromFingerprint) -> "
         }

@@ -44,6 +44,15 @@ struct Probe: AsyncParsableCommand {
     ))
     var resolveFromEnv = false
 
+    @Option(help: ArgumentHelp(
+        "Also show the trigger's registry entry from the scaler's ops port: its pin, and during a shadow rollout both sources' lag",
+        valueName: "host:port"
+    ))
+    var opsAddress: HostAndPort?
+
+    @Option(help: "A file holding the operators' bearer token, for --ops-address")
+    var opsTokenFile: String?
+
     @OptionGroup(title: "TLS (a scaler started with --tls-cert)")
     var tls: TLSClientOptions
 
@@ -96,7 +105,29 @@ struct Probe: AsyncParsableCommand {
         if let activity = round.activity {
             print(activity.row { "active=\($0)" })
         }
+        if let opsAddress {
+            await printRegistryEntry(from: opsAddress, ref: ref, triggerName: metadata["triggerName"]?.trimmingCharacters(in: .whitespaces) ?? "")
+        }
         if !round.succeeded { throw ExitCode(3) }
+    }
+
+    /// The trigger's entry in `GET /registry`: what the answers above were read through.
+    /// The ops port's failures are reported, but the exit status stays the calls'.
+    private func printRegistryEntry(from address: HostAndPort, ref: ScaledObjectRef, triggerName: String) async {
+        let listing: RegistryListing
+        do {
+            let response = try await RegistryCommand.OpsOptions.send(.GET, "/registry", to: address, tokenFile: opsTokenFile, timeout: timeout)
+            listing = try JSONDecoder().decode(RegistryListing.self, from: Data(response.body))
+        } catch {
+            print("registry     not shown: GET /registry failed")
+            return
+        }
+        guard let entry = listing.entries.first(where: { $0.namespace == ref.namespace && $0.name == ref.name && $0.triggerName == triggerName }) else {
+            print("registry     no entry for this trigger")
+            return
+        }
+        print("registry     pinned v\(entry.pinned.version) \(entry.pinned.fingerprint) \(entry.state), \(RegistryListing.Evaluation.describe(entry.lastEvaluation))")
+        if let rollout = entry.rollout { print("             \(rollout)") }
     }
 
     /// `scalerAddress` from the trigger metadata, as KEDA would dial it.

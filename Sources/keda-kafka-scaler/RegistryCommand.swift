@@ -31,7 +31,14 @@ struct RegistryCommand: AsyncParsableCommand {
         /// reached, 3 on a non-2xx answer.
         func send(_ method: HTTPMethod, _ path: String) async throws -> HTTP1Client.Response {
             let address = try opsAddress ?? HostAndPort.loopback(portVariable: "KKS_OPS_PORT", default: 8080)
-            let authorization = try tokenFile.map { [("Authorization", "Bearer \(try Self.token(from: $0))")] } ?? []
+            return try await Self.send(method, path, to: address, tokenFile: tokenFile, timeout: timeout)
+        }
+
+        /// One request to the ops port at `address` (the `registry` commands, `probe --ops-address`).
+        static func send(
+            _ method: HTTPMethod, _ path: String, to address: HostAndPort, tokenFile: String?, timeout: Double
+        ) async throws -> HTTP1Client.Response {
+            let authorization = try tokenFile.map { [("Authorization", "Bearer \(try token(from: $0))")] } ?? []
             let response: HTTP1Client.Response
             do {
                 response = try await HTTP1Client.send(

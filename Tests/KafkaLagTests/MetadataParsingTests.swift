@@ -171,6 +171,30 @@ struct MetadataParsingTests {
         #expect(trigger.triggerName == "")
         #expect(trigger.authProfile == nil)
         #expect(trigger.pushInterval == .seconds(5))
+        #expect(trigger.rollout == .immediate)
+    }
+
+    @Test("rollout and rolloutObservations parse; rolloutObservations defaults to 3")
+    func rolloutKeys() throws {
+        #expect(try parse(["rollout": " shadow "]).rollout == .shadow(observations: 3))
+        #expect(try parse(["rollout": "shadow", "rolloutObservations": "1"]).rollout == .shadow(observations: 1))
+        #expect(try parse(["rollout": "shadow", "rolloutObservations": "100"]).rollout == .shadow(observations: 100))
+        #expect(try parse(["rollout": "immediate", "rolloutObservations": "5"]).rollout == .immediate)
+        #expect(try parse(["rollout": ""]).rollout == .immediate, "blank means absent, as for every key")
+    }
+
+    @Test("bad rollout values name the key", arguments: ["Shadow", "gradual", "true"])
+    func badRollout(text: String) {
+        let error = failure(["rollout": text])
+        #expect(error?.code == .invalidMetadata)
+        #expect(error?.message == "invalid \"rollout\" value \(goQuoted(text)): must be immediate or shadow")
+    }
+
+    @Test("bad rolloutObservations values name the key, even with rollout: immediate", arguments: ["0", "-1", "2.5", "101", "many"])
+    func badRolloutObservations(text: String) {
+        let error = failure(["rolloutObservations": text])
+        #expect(error?.code == .invalidMetadata)
+        #expect(error?.message == "invalid \"rolloutObservations\" value \(goQuoted(text)): must be an integer from 1 to 100")
     }
 
     @Test("this scaler's keys parse")

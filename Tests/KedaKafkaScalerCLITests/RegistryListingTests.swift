@@ -25,6 +25,9 @@ struct RegistryListingTests {
         #expect(billing.contains("failing"))
         let errorLine = try #require(lines.firstIndex { $0.contains("last error: brokers unreachable") })
         #expect(lines[errorLine - 1].hasPrefix("billing/payments#primary"))
+        let shopRow = try #require(lines.firstIndex(of: shop))
+        #expect(lines[shopRow + 1] == "    rollout to v3 aa11bb22cc33dd44: held, 0 of 3 observations, 2 failed reads; candidate -, "
+            + "pinned v2 lag 20 / metric 15 active; candidate error: brokers unreachable: 127.0.0.1:9094")
         // Columns line up: every row's STATE starts where the header's does.
         let stateColumn = try #require(lines[0].range(of: "STATE")).lowerBound.utf16Offset(in: lines[0])
         #expect(shop.dropFirst(stateColumn).hasPrefix("ready"))

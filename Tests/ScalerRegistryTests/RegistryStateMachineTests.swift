@@ -111,12 +111,12 @@ struct RegistryStateMachineTests {
         let plan = try #require(planResult)
         #expect(plan.metadata["bootstrapServers"] == "b:9092" && plan.reason == .failure)
         #expect(machine.entries[Fixtures.key]?.state == .failing)
-        guard case .swapped(let pin, let event) = machine.resolved(plan, to: b, at: Fixtures.t0) else {
+        guard case .swapped(let pin, let events) = machine.resolved(plan, to: b, at: Fixtures.t0) else {
             Issue.record("expected a swap")
             return
         }
         #expect(pin.source == b && pin.version == 0)
-        #expect(event == .swapped(Fixtures.key, from: first, to: pin, reason: .failure))
+        #expect(events == [.swapped(Fixtures.key, from: first, to: pin, reason: .failure)])
         #expect(machine.entries[Fixtures.key]?.pending == nil)
     }
 
@@ -160,7 +160,7 @@ struct RegistryStateMachineTests {
         #expect(machine.reload(RegistryKey(namespace: "x", name: "y")).isEmpty)
         let outcomes = plans.map { machine.resolved($0, to: $0.key == other ? c : b, at: Fixtures.t0) }
         for outcome in outcomes {
-            guard case .swapped(_, .swapped(_, _, _, reason: .reload)) = outcome else {
+            guard case .swapped(_, let events) = outcome, case .swapped(_, _, _, reason: .reload) = events.first else {
                 Issue.record("expected a reload swap, got \(outcome)")
                 continue
             }
@@ -233,7 +233,7 @@ struct RegistryEvictionTests {
         let early = machine.evict(idleFor: .seconds(900), at: Fixtures.t0.advanced(by: .seconds(899)))
         let evicted = machine.evict(idleFor: .seconds(900), at: Fixtures.t0.advanced(by: .seconds(900)))
         #expect(early.isEmpty)
-        #expect(evicted.map(\.0) == [Fixtures.key])
+        #expect(evicted.map(\.key) == [Fixtures.key])
         #expect(machine.entries.keys.sorted() == [other])
     }
 }

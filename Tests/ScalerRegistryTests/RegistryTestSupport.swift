@@ -1,14 +1,14 @@
+import Synchronization
 import KafkaLag
 @testable import ScalerRegistry
 
-/// A manual clock: tests move time by hand.
-final class ManualClock: RegistryClock, @unchecked Sendable {
-    // Only touched from the test's own task.
-    var current = RegistryInstant(monotonic: .seconds(1000), wallSeconds: 1_800_000_000)
+/// A clock tests move by hand; the registry's background work (candidate reads) reads it too.
+final class ManualClock: RegistryClock {
+    private let current = Mutex(RegistryInstant(monotonic: .seconds(1000), wallSeconds: 1_800_000_000))
 
-    func now() -> RegistryInstant { current }
+    func now() -> RegistryInstant { current.withLock { $0 } }
 
-    func advance(_ duration: Duration) { current = current.advanced(by: duration) }
+    func advance(_ duration: Duration) { current.withLock { $0 = $0.advanced(by: duration) } }
 }
 
 enum Fixtures {
@@ -22,10 +22,12 @@ enum Fixtures {
         )
     }
 
-    static func admission(_ source: Source, version: UInt64 = 0, key: RegistryKey = key, identity: UInt64? = nil) -> RegistryStateMachine.Admission {
+    static func admission(
+        _ source: Source, version: UInt64 = 0, key: RegistryKey = key, identity: UInt64? = nil, rollout: RolloutPolicy = .immediate
+    ) -> RegistryStateMachine.Admission {
         .init(key: key, version: version, source: source,
               metadata: ["bootstrapServers": source.connection.bootstrapServers.joined(separator: ","), "configVersion": "\(version)"],
-              identity: identity)
+              identity: identity, rollout: rollout)
     }
 
     static let t0 = RegistryInstant(monotonic: .seconds(1000), wallSeconds: 1_800_000_000)
