@@ -1,7 +1,7 @@
 import Foundation
 
 /// Supplies auth profiles: the server-side stand-in for TriggerAuthentication,
-/// which KEDA never forwards to external scalers (SPEC §4.3).
+/// which KEDA never forwards to external scalers (DESIGN.md §3.3).
 public protocol AuthProfileProvider: Sendable {
     /// The key/value pairs of the profile `name`. A profile that does not exist
     /// throws ``KafkaLagError/Code/invalidMetadata`` `auth profile "<name>" not found`.

@@ -46,7 +46,7 @@ public final class KafkaClient: Sendable {
     /// - Parameter deadline: the caller's deadline; never later than the
     ///   configured Kafka timeout from now.
     /// - Throws: `unavailable`, `timedOut`, `unauthenticated`,
-    ///   `permissionDenied` or `failedPrecondition` (SPEC §5).
+    ///   `permissionDenied` or `failedPrecondition` (DESIGN.md §4).
     public func observe(_ source: Source, deadline: ContinuousClock.Instant? = nil) async throws(KafkaLagError) -> Observation {
         guard source.connection == connection else {
             throw KafkaLagError(.internalError, "source of group \(source.consumerGroup) belongs to another Kafka connection")

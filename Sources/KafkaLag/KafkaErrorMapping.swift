@@ -9,7 +9,7 @@ extension KafkaLagError {
         return KafkaLagError(code(for: err), "\(context): \(text) (\(String(cString: rd_kafka_err2name(err))))")
     }
 
-    /// The code a librdkafka or broker error maps to (SPEC §5: failures of the pinned source).
+    /// The code a librdkafka or broker error maps to (DESIGN.md §4: failures of the pinned source).
     static func code(for err: rd_kafka_resp_err_t) -> Code {
         switch err {
         case RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:

@@ -1,5 +1,5 @@
 /// Why reading or computing lag failed. The code decides the gRPC status the
-/// ExternalScaler answers with (SPEC §5); the message is safe to show: it never
+/// ExternalScaler answers with (DESIGN.md §4); the message is safe to show: it never
 /// holds a secret.
 public struct KafkaLagError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of failure this is. Extensible: new codes are not a breaking change.

@@ -8,7 +8,7 @@ public struct KafkaTrigger: Hashable, Sendable {
     public var scaling: ScalingParameters
     /// The validated `version` key (sarama's default `1.0.0` when absent).
     public var kafkaVersion: KafkaVersion
-    /// `configVersion`: the version the source is pinned at (SPEC §5).
+    /// `configVersion`: the version the source is pinned at (DESIGN.md §4).
     public var configVersion: UInt64
     /// `triggerName`: tells apart several Kafka triggers of one ScaledObject.
     public var triggerName: String

@@ -1,4 +1,4 @@
-/// How lag becomes a metric and an activity decision (SPEC §5). Unlike the
+/// How lag becomes a metric and an activity decision (DESIGN.md §4). Unlike the
 /// ``Source`` these apply from the request that carries them, so a changed
 /// `lagThreshold` takes effect at once without touching the connection.
 public struct ScalingParameters: Hashable, Sendable {

@@ -1,5 +1,5 @@
 /// Where a trigger's lag is read from: the part of its metadata that the
-/// connection registry pins at a `configVersion` (SPEC §5).
+/// connection registry pins at a `configVersion` (DESIGN.md §4).
 ///
 /// Two triggers with equal sources read the same offsets, so observations are
 /// cached and coalesced per `Source`.

@@ -1,4 +1,4 @@
-/// The keys this scaler adds to KEDA's (SPEC §4.2). Checked before KEDA's own
+/// The keys this scaler adds to KEDA's (DESIGN.md §3.2). Checked before KEDA's own
 /// keys; a bad value names the key.
 struct TriggerOwnKeys: Hashable, Sendable {
     var configVersion: UInt64

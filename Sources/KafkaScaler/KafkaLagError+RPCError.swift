@@ -2,7 +2,7 @@ import GRPCServerCore
 import KafkaLag
 
 extension RPCError {
-    /// The gRPC status of a lag failure (SPEC §5). A Kafka timeout is
+    /// The gRPC status of a lag failure (DESIGN.md §4). A Kafka timeout is
     /// DEADLINE_EXCEEDED when the caller's own deadline ran out, else UNAVAILABLE.
     init(_ error: KafkaLagError, deadline: ContinuousClock.Instant?) {
         let code: StatusCode

@@ -8,7 +8,7 @@ import ScalerRegistry
 import ServiceLifecycle
 import Synchronization
 
-/// The ops HTTP port (SPEC §7): `/metrics`, `/healthz`, `/readyz`, `GET /registry`
+/// The ops HTTP port (DESIGN.md §6): `/metrics`, `/healthz`, `/readyz`, `GET /registry`
 /// and `POST /registry/reload`. It keeps answering while the gRPC server drains, so
 /// `/readyz` can say 503 and the last metrics can be scraped.
 public struct OpsServer: Service {

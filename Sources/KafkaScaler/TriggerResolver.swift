@@ -4,7 +4,7 @@ import Synchronization
 
 /// Turns `scalerMetadata` into a ``KafkaTrigger``. Auth profiles are read from
 /// disk once and then only when the registry re-resolves a source after a failure
-/// or on reload (SPEC §5: changed profile files are picked up then, not before).
+/// or on reload (DESIGN.md §4: changed profile files are picked up then, not before).
 /// Successful parses are cached per metadata map, so the request path parses a
 /// trigger once, not on every KEDA call.
 public final class TriggerResolver: SourceResolver {

@@ -1,6 +1,6 @@
 import KafkaLag
 
-/// Shared Kafka connections (SPEC §5): one handle per distinct
+/// Shared Kafka connections (DESIGN.md §4): one handle per distinct
 /// ``ConnectionSettings``, reference-counted by the entries pinned to it and by
 /// reads in flight, rebuilt with backoff after failures, and closed after an idle
 /// period. A handle is opened by the first read, never by a pin alone (so

@@ -1,6 +1,6 @@
 import KafkaLag
 
-/// One observation per KEDA round (SPEC §5): the offsets read for a source are
+/// One observation per KEDA round (DESIGN.md §4): the offsets read for a source are
 /// reused while younger than the TTL, and concurrent reads of one source are
 /// coalesced into a single Kafka round trip. Pure bookkeeping: the caller runs
 /// the reads.

@@ -12,7 +12,7 @@ public struct RebuildBackoff: Sendable, Hashable {
             self.maximum = maximum
         }
 
-        /// 1 s doubling to 60 s (SPEC §5).
+        /// 1 s doubling to 60 s (DESIGN.md §4).
         public static var defaults: Self { Self(initial: .seconds(1), maximum: .seconds(60)) }
     }
 

@@ -1,6 +1,6 @@
 import Metrics
 
-/// The registry's swift-metrics instruments (SPEC §7 names), created once so the
+/// The registry's swift-metrics instruments (DESIGN.md §6 names), created once so the
 /// request path does no factory lookups.
 struct RegistryMetrics: Sendable {
     let cacheHits = Counter(label: "kafka_scaler_lag_cache_hits_total")

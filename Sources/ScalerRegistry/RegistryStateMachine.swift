@@ -1,6 +1,6 @@
 import KafkaLag
 
-/// The versioned connection registry's rules (SPEC §5) as a pure state machine:
+/// The versioned connection registry's rules (DESIGN.md §4) as a pure state machine:
 /// driven by requests, read results and a clock, it returns what to serve and
 /// what to announce. It knows no sockets, no Kafka and no locks.
 public struct RegistryStateMachine: Sendable {
@@ -244,7 +244,7 @@ public struct RegistryStateMachine: Sendable {
     }
 
     /// A read through `generation`'s pin failed: the entry is failing and must
-    /// re-resolve its newest source: a healthy rollout candidate (adopted at once, SPEC §5's
+    /// re-resolve its newest source: a healthy rollout candidate (adopted at once, DESIGN.md §4's
     /// failure rule), else the pending source if any. `nil` when the entry was re-pinned meanwhile.
     public mutating func failed(_ key: RegistryKey, generation: UInt64, message: String, at now: RegistryInstant) -> ReResolution? {
         guard var entry = entries[key], entry.pinned.generation == generation else { return nil }

@@ -1,7 +1,7 @@
 import Foundation
 import KafkaLag
 
-/// What operators see at `GET /registry` (SPEC §7): every entry's pin, pending
+/// What operators see at `GET /registry` (DESIGN.md §6): every entry's pin, pending
 /// source, state and last evaluation, and every pooled connection. Built from
 /// fingerprints and names only: no secret can appear in it.
 public struct RegistryStatus: Sendable, Encodable {

@@ -427,7 +427,7 @@ public final class ScalerRegistry: Sendable {
         return await BlockingCalls.run { Result { () throws(KafkaLagError) in PooledReader(try readers.makeReader(for: settings)) } }
     }
 
-    /// The failure path of SPEC §5: re-resolve, adopt or rebuild. Returns the pin
+    /// The failure path of DESIGN.md §4: re-resolve, adopt or rebuild. Returns the pin
     /// to retry through, or nil when no retry is due (superseded, backing off,
     /// re-resolution failed). Also for failures found after the read, such as a
     /// topic with no active partition.

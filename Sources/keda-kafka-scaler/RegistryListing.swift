@@ -1,4 +1,4 @@
-/// `GET /registry` as the CLI reads it (SPEC §7), and its table form.
+/// `GET /registry` as the CLI reads it (DESIGN.md §6), and its table form.
 struct RegistryListing: Decodable, Sendable {
     struct Source: Decodable, Sendable {
         var version: UInt64

@@ -1,4 +1,4 @@
-/// Hides credential values in what the CLI echoes (SPEC §4.3: secrets never appear in
+/// Hides credential values in what the CLI echoes (DESIGN.md §3.3: secrets never appear in
 /// output). A key is secret when it names a password, key, token or other SASL/TLS
 /// credential, with or without the `FromEnv` suffix; its value is replaced whole.
 enum SecretMasking {

@@ -9,7 +9,7 @@ import Logging
 
 /// Measures `KafkaClient.observe` against librdkafka's mock cluster: latency
 /// percentiles and Kafka requests per evaluation (from librdkafka statistics),
-/// checked against SPEC §6's budget, written to bench/RESULTS.md.
+/// checked against DESIGN.md §5's budget, written to bench/RESULTS.md.
 @main
 struct LagEngineBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -143,7 +143,7 @@ struct BenchRow {
         Double(requests[api] ?? 0) / Double(evaluations)
     }
 
-    /// SPEC §6: exactly one OffsetFetch, at most one ListOffsets per leader, no Metadata when warm.
+    /// DESIGN.md §5: exactly one OffsetFetch, at most one ListOffsets per leader, no Metadata when warm.
     var withinBudget: Bool {
         requests["OffsetFetch"] == evaluations
             && (requests["ListOffsets"] ?? 0) <= evaluations * leaders
@@ -188,7 +188,7 @@ struct BenchReport {
         - Setup: \(brokers) mock brokers over TCP on 127.0.0.1, partitions led round-robin, half of them committed;
           \(evaluations) warm evaluations per row after one cold one; release build; `bash bench/lag-engine/run.sh`.
         - Requests are librdkafka's per-broker `req` statistics counters, diffed over the warm evaluations.
-        - Budget (SPEC §6): 1 OffsetFetch, ≤ 1 ListOffsets per leader broker, 0 Metadata per warm evaluation.
+        - Budget (DESIGN.md §5): 1 OffsetFetch, ≤ 1 ListOffsets per leader broker, 0 Metadata per warm evaluation.
 
         | partitions | leaders | evaluations | p50 | p99 | OffsetFetch/eval | ListOffsets/eval | Metadata/eval | other requests/eval | budget |
         | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |

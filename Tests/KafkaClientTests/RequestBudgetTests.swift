@@ -2,7 +2,7 @@ import KafkaLag
 import KafkaMockCluster
 import Testing
 
-/// SPEC §6: one evaluation costs one OffsetFetch to the group coordinator, at
+/// DESIGN.md §5: one evaluation costs one OffsetFetch to the group coordinator, at
 /// most one ListOffsets per partition leader, and no Metadata request once the
 /// topic's partitions are cached — counted from librdkafka's own statistics.
 extension MockClusterTests {

@@ -136,10 +136,10 @@ enum KedaCases {
     /// Why a row does not run; `nil` for rows that do.
     static func skipReason(_ row: KedaCase) -> String? {
         if row.kedaVersions.hasPrefix("<=2.19") {
-            return "describes KEDA ≤ 2.19's parser; SPEC §4.1 requires ≥ 2.20 semantics, where the ScaledObject value wins"
+            return "describes KEDA ≤ 2.19's parser; DESIGN.md §3.1 requires ≥ 2.20 semantics, where the ScaledObject value wins"
         }
         if row.kedaVersions.hasPrefix("main@"), row.expectError {
-            return "expects KEDA-main-only fullMetadata validation; SPEC §4.2 ignores fullMetadata like any unknown key"
+            return "expects KEDA-main-only fullMetadata validation; DESIGN.md §3.2 ignores fullMetadata like any unknown key"
         }
         return nil
     }

@@ -145,7 +145,7 @@ struct KedaCaseTests {
         }
         let trigger = try KafkaTrigger(metadata: row.scalerMetadata, profile: row.profile)
         for key in row.expectedKeys {
-            // The rows come from KEDA main, whose struct has `fullMetadata`; SPEC §4.2
+            // The rows come from KEDA main, whose struct has `fullMetadata`; DESIGN.md §3.2
             // ignores that key, so this port has no such field to compare.
             if key == "fullMetadata" { continue }
             let actual = Self.observed(key, in: trigger)

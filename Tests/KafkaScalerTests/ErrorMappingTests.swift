@@ -3,7 +3,7 @@ import KafkaLag
 import Testing
 @testable import KafkaScaler
 
-@Suite("Lag failures map to gRPC statuses (SPEC §5)")
+@Suite("Lag failures map to gRPC statuses (DESIGN.md §4)")
 struct ErrorMappingTests {
     @Test("each code has its status", arguments: [
         (KafkaLagError.Code.invalidMetadata, StatusCode.invalidArgument),

@@ -2,7 +2,7 @@ import KafkaLag
 import Testing
 @testable import ScalerRegistry
 
-@Suite("Registry state machine: SPEC §5 rules")
+@Suite("Registry state machine: DESIGN.md §4 rules")
 struct RegistryStateMachineTests {
     let a = Fixtures.source("a:9092")
     let b = Fixtures.source("b:9092")

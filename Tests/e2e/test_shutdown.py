@@ -1,4 +1,4 @@
-"""The SIGTERM drain observed frame by frame (grpc-h2.md §1.7, SPEC §7)."""
+"""The SIGTERM drain observed frame by frame (grpc-h2.md §1.7, DESIGN.md §6)."""
 import time
 
 import pytest

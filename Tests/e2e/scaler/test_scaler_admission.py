@@ -109,7 +109,7 @@ def test_trigger_name_separates_entries(mock_cluster, scaler):
 
 
 def test_auth_profiles_resolve_server_side_and_stay_secret(mock_cluster, scaler, tmp_path):
-    """SPEC §4.3: credentials come from <--auth-profiles>/<name>/<key>; a missing profile is
+    """DESIGN.md §3.3: credentials come from <--auth-profiles>/<name>/<key>; a missing profile is
     INVALID_ARGUMENT; secrets never show in /registry, /metrics or the logs."""
     secret = "pa55-w0rd-never-shown"
     profile = tmp_path / "kafka-creds"

@@ -1,4 +1,4 @@
-"""The versioned connection registry (SPEC §5) with two clusters A and B holding
+"""The versioned connection registry (DESIGN.md §4) with two clusters A and B holding
 different lag for the same group and topic: drift, version bumps, stale versions,
 failover to a pending source, outages and reload."""
 

@@ -1,6 +1,6 @@
 """Credentials from an auth profile or from metadata (plain or resolved `...FromEnv`) never
 appear in errors, logs, /registry, /metrics or the `probe` output; and profile files are
-re-read at a reload (or a failure), not before (SPEC §4.3, §5)."""
+re-read at a reload (or a failure), not before (DESIGN.md §3.3, §4)."""
 import json
 import subprocess
 

@@ -52,7 +52,7 @@ def test_stream_pushes_true_when_lag_appears(mock_cluster, scaler, push_interval
 
 
 def test_stream_stays_open_through_an_outage(mock_cluster, scaler):
-    """SPEC §5: a stream pushes nothing while Kafka fails and resumes once it answers."""
+    """DESIGN.md §4: a stream pushes nothing while Kafka fails and resumes once it answers."""
     cluster = mock_cluster(brokers=2, topics={TOPIC: 2})
     cluster.set_lags(GROUP, TOPIC, [0, 0], committed=5)
     server = scaler("--kafka-timeout", "1")
