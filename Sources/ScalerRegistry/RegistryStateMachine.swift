@@ -18,8 +18,13 @@ public struct RegistryStateMachine: Sendable {
     public struct Entry: Sendable {
         public fileprivate(set) var pinned: PinnedSource
         public fileprivate(set) var pending: PendingSource?
-        /// A `rollout: shadow` bump on trial beside the pin.
-        public fileprivate(set) var candidate: RolloutCandidate?
+        /// A `rollout: shadow` bump on trial beside the pin. Kept out of line: rollouts are
+        /// rare, and an inline candidate would make every entry hundreds of bytes larger.
+        public fileprivate(set) var candidate: RolloutCandidate? {
+            get { candidateBox?.candidate }
+            set { candidateBox = newValue.map(CandidateBox.init) }
+        }
+        fileprivate var candidateBox: CandidateBox?
         public fileprivate(set) var state: EntryState = .ready
         public fileprivate(set) var lastError: String?
         /// The last request for this trigger: entries KEDA stopped asking about are evicted.
@@ -145,6 +150,12 @@ public struct RegistryStateMachine: Sendable {
             let swap = RegistryEvent.swapped(key, from: old, to: pin, reason: reason)
             return ended.map { [swap, .rolloutEnded(key, candidate: $0)] } ?? [swap]
         }
+    }
+
+    /// Immutable, so entries copied out for `/registry` never share a mutation.
+    fileprivate final class CandidateBox: Sendable {
+        let candidate: RolloutCandidate
+        init(_ candidate: RolloutCandidate) { self.candidate = candidate }
     }
 
     fileprivate struct StaleRequest: Hashable {
