@@ -55,8 +55,8 @@ public struct ExternalScalerService: RPCService {
     // MARK: Unary calls
 
     /// Answers from a fresh observation on the event loop when there is one (the
-    /// second call of a KEDA round), else reads Kafka in a task. Admission and the
-    /// cache lookup share one registry call.
+    /// second call of a KEDA round), else has the registry read Kafka in a task.
+    /// Admission and the cache lookup share one registry call.
     private func evaluate<Response: Sendable>(
         _ ref: ScaledObjectRefInterner.Interned, _ context: ServerContext, _ answer: @escaping @Sendable (Evaluation) -> Response
     ) -> UnaryOutcome<Response> {
@@ -67,49 +67,24 @@ public struct ExternalScalerService: RPCService {
             return .failure(error)
         }
         let admitted: AdmittedTrigger
-        let cached: ScalerRegistry.CachedAnswer
         do throws(KafkaLagError) {
-            cached = try registry.admit(resolved.admission, cachedFor: resolved.trigger.scaling)
+            switch try registry.admit(resolved.admission, cachedFor: resolved.trigger.scaling) {
+            case .evaluated(let evaluation):
+                return .response(answer(evaluation))
+            case .uncached(let pinned):
+                admitted = AdmittedTrigger(resolved: resolved, pinned: pinned)
+            }
         } catch {
             return .failure(RPCError(error, deadline: context.deadline))
         }
-        switch cached {
-        case .evaluated(let evaluation):
-            return .response(answer(evaluation))
-        case .observed(let pinned, let stored):
-            do throws(KafkaLagError) {
-                let evaluation = try registry.evaluate(resolved.admission.key, pinned: pinned, stored: stored, scaling: resolved.trigger.scaling)
-                return .response(answer(evaluation))
-            } catch {
-                return .failure(RPCError(error, deadline: context.deadline))
-            }
-        case .uncached(let pinned):
-            admitted = AdmittedTrigger(resolved: resolved, pinned: pinned)
-        }
         return .async {
             do throws(KafkaLagError) {
-                return answer(try await evaluateNow(admitted, deadline: context.deadline))
+                return answer(try await registry.evaluate(
+                    admitted.key, admitted: admitted.pinned, scaling: admitted.trigger.scaling, deadline: context.deadline))
             } catch {
                 context.logger.with(admitted).warning("lag evaluation failed", metadata: ["error": "\(error)"])
                 throw RPCError(error, deadline: context.deadline)
             }
-        }
-    }
-
-    /// Reads (or joins a read of) the pinned source and applies the request's scaling
-    /// parameters. A failure of the evaluation itself (no active partition) counts as
-    /// a failure of the pinned source too, and is retried once through its recovery,
-    /// unless the request's own parameters caused it: then the source is healthy.
-    private func evaluateNow(_ admitted: AdmittedTrigger, deadline: ContinuousClock.Instant?, maxAge: Duration? = nil) async throws(KafkaLagError)
-        -> Evaluation
-    {
-        let (stored, pinned) = try await registry.observation(for: admitted.key, pinned: admitted.pinned, deadline: deadline, maxAge: maxAge)
-        do {
-            return try registry.evaluate(admitted.key, pinned: pinned, stored: stored, scaling: admitted.trigger.scaling)
-        } catch {
-            guard !error.causedByRequest, let retry = await registry.recover(admitted.key, pinned: pinned, from: error), retry.source != pinned.source else { throw error }
-            let (fresh, used) = try await registry.observation(for: admitted.key, pinned: retry, deadline: deadline, maxAge: maxAge)
-            return try registry.evaluate(admitted.key, pinned: used, stored: fresh, scaling: admitted.trigger.scaling)
         }
     }
 
@@ -131,9 +106,11 @@ public struct ExternalScalerService: RPCService {
         defer { meter?.decrement() }
         var lastSent: Bool?
         while !Task.isCancelled {
-            let pinned = registry.pinned(admitted.key) ?? admitted.pinned
             do throws(KafkaLagError) {
-                let active = try await evaluateNow(admitted.repinned(pinned), deadline: nil, maxAge: admitted.trigger.pushInterval / 2).isActive
+                let active = try await registry.evaluate(
+                    admitted.key, admitted: admitted.pinned, scaling: admitted.trigger.scaling, deadline: nil,
+                    maxAge: admitted.trigger.pushInterval / 2
+                ).isActive
                 if active != lastSent {
                     writer.send(active)
                     lastSent = active
@@ -217,12 +194,6 @@ struct AdmittedTrigger: Sendable {
     func metricSpec(pinned: PinnedSource) -> NamedMetric {
         NamedMetric(name: MetricName.forTrigger(topic: pinned.source.topic, consumerGroup: pinned.source.consumerGroup),
                     value: trigger.scaling.lagThreshold)
-    }
-
-    func repinned(_ pinned: PinnedSource) -> Self {
-        var copy = self
-        copy.pinned = pinned
-        return copy
     }
 }
 

@@ -85,13 +85,12 @@ public final class ScalerRegistry: Sendable {
 
     // MARK: Admission
 
-    /// How the synchronous fast path can serve an admitted request.
+    /// How the synchronous fast path served an admitted request.
     public enum CachedAnswer: Sendable {
-        /// The entry's kept evaluation of the fresh observation, with the request's parameters.
+        /// Evaluated from a fresh observation (or the entry's kept evaluation of it), with
+        /// the request's parameters.
         case evaluated(Evaluation)
-        /// A fresh observation of the pin to evaluate with ``evaluate(_:pinned:stored:scaling:)``.
-        case observed(PinnedSource, ObservationCache.Stored)
-        /// Nothing fresh: read through ``observation(for:pinned:deadline:maxAge:)``.
+        /// Nothing fresh: read through ``evaluate(_:admitted:scaling:deadline:maxAge:)``.
         case uncached(PinnedSource)
     }
 
@@ -147,23 +146,39 @@ public final class ScalerRegistry: Sendable {
     /// kept evaluation or finds a fresh observation of its pin: the synchronous fast
     /// path of a KEDA round's second call and of repeated polls. The kept evaluation
     /// is checked first, so a hit costs one lookup of the entry's lag and one of the
-    /// entry, and no copy of the pin.
+    /// entry, and no copy of the pin. A fresh observation is evaluated outside the lock.
     public func admit(_ admission: RegistryStateMachine.Admission, cachedFor scaling: ScalingParameters) throws(KafkaLagError) -> CachedAnswer {
         let now = clock.now()
-        let outcome = state.withLock { state -> Result<(CachedAnswer, Published), CapRefusal> in
+        let outcome = state.withLock { state -> Result<(Cached, Published), CapRefusal> in
             if let refusal = refusal(admission, in: state) { return .failure(refusal) }
             return .success(Self.admitCached(admission, scaling: scaling, in: &state, at: now))
         }
-        let (answer, admitted) = try passedCaps(outcome)
+        let (cached, admitted) = try passedCaps(outcome)
         publish(admitted, for: admission.key)
-        if case .uncached = answer {} else { metrics.cacheHits.increment() }
-        return answer
+        switch cached {
+        case .uncached(let pinned):
+            return .uncached(pinned)
+        case .evaluated(let evaluation):
+            metrics.cacheHits.increment()
+            return .evaluated(evaluation)
+        case .observed(let pinned, let stored):
+            metrics.cacheHits.increment()
+            return .evaluated(try evaluate(admission.key, pinned: pinned, stored: stored, scaling: scaling))
+        }
+    }
+
+    /// What the fast path found under the lock.
+    private enum Cached {
+        case evaluated(Evaluation)
+        /// A fresh observation of the pin, to evaluate outside the lock.
+        case observed(PinnedSource, ObservationCache.Stored)
+        case uncached(PinnedSource)
     }
 
     /// The fast path's work under the lock: the kept evaluation, else a fresh observation, else nothing.
     private static func admitCached(
         _ admission: RegistryStateMachine.Admission, scaling: ScalingParameters, in state: inout State, at now: RegistryInstant
-    ) -> (CachedAnswer, Published) {
+    ) -> (Cached, Published) {
         let (newest, ttl) = (state.cache.latestSequence, state.cache.ttl)
         let kept = state.lag.index(forKey: admission.key).flatMap {
             state.lag.values[$0].reuseNewest(newest, scaling: scaling, ttl: ttl, at: now)
@@ -176,7 +191,7 @@ public final class ScalerRegistry: Sendable {
         switch served {
         case .kept(let evaluation, let ready):
             if !ready, let kept { state.machine.succeeded(admission.key, generation: kept.generation, at: now) }
-            return (CachedAnswer.evaluated(evaluation), applied)
+            return (Cached.evaluated(evaluation), applied)
         case .pin(let pinned):
             return (Self.cached(admission.key, pinned: pinned, scaling: scaling, in: &state, at: now), applied)
         }
@@ -210,7 +225,7 @@ public final class ScalerRegistry: Sendable {
     /// of it when that used the same parameters.
     private static func cached(
         _ key: RegistryKey, pinned: PinnedSource, scaling: ScalingParameters, in state: inout State, at now: RegistryInstant
-    ) -> CachedAnswer {
+    ) -> Cached {
         guard let stored = state.cache.fresh(pinned.source, at: now) else { return .uncached(pinned) }
         guard let index = state.lag.index(forKey: key), let evaluation = state.lag.values[index].reuse(sequence: stored.sequence, scaling: scaling, at: now) else {
             return .observed(pinned, stored)
@@ -254,32 +269,53 @@ public final class ScalerRegistry: Sendable {
         return stored
     }
 
-    /// An observation for `key`'s pin: cached, coalesced with a read in flight, or
-    /// read now. A failure re-resolves the entry (adopting a pending source, or
-    /// rebuilding the connection within its backoff) and retries once before
-    /// `deadline`. Returns the pin the observation was read through. A cached
-    /// observation older than `maxAge` is not reused.
-    public func observation(for key: RegistryKey, pinned: PinnedSource, deadline: ContinuousClock.Instant?, maxAge: Duration? = nil)
-        async throws(KafkaLagError) -> (stored: ObservationCache.Stored, pinned: PinnedSource)
-    {
-        do {
-            return (try await read(pinned.source, deadline: deadline, maxAge: maxAge), pinned)
-        } catch {
-            // The caller gave up waiting (the read goes on and decides about the source), or
-            // the scaler is shutting down: no failure of the source.
-            if error.code == .deadlineExceeded || error == Self.shuttingDown { throw error }
-            guard let retry = await recover(key, pinned: pinned, from: error) else { throw error }
-            if let deadline, ContinuousClock.now >= deadline { throw error }
-            do {
-                return (try await read(retry.source, deadline: deadline, maxAge: maxAge), retry)
-            } catch {
-                if error.code != .deadlineExceeded {
-                    state.withLock { state in _ = state.machine.failed(key, generation: retry.generation, message: error.message, at: clock.now()) }
-                    logger.warning("retry after rebuild failed", metadata: Self.metadata(key, retry).merging(["error": "\(error)"]) { $1 })
-                }
+    /// The request path after admission, when nothing fresh was cached: reads the entry's
+    /// current pin (cached, coalesced with a read in flight, or read now) and applies the
+    /// request's scaling parameters. A failed read or evaluation re-resolves the entry
+    /// (adopting a candidate or pending source, or rebuilding the connection within its
+    /// backoff) and retries once before `deadline`; this is the only place that retries.
+    /// `admitted` is the pin the request was admitted to, used if the entry is gone. A
+    /// cached observation older than `maxAge` is not reused.
+    public func evaluate(
+        _ key: RegistryKey, admitted: PinnedSource, scaling: ScalingParameters, deadline: ContinuousClock.Instant?, maxAge: Duration? = nil
+    ) async throws(KafkaLagError) -> Evaluation {
+        var pinned = self.pinned(key) ?? admitted
+        var retried = false
+        while true {
+            let (outcome, readFailed) = await readAndEvaluate(key, pinned: pinned, scaling: scaling, deadline: deadline, maxAge: maxAge)
+            let error: KafkaLagError
+            switch outcome {
+            case .success(let evaluation): return evaluation
+            case .failure(let failure): error = failure
+            }
+            // The caller gave up waiting (the read goes on and decides about the source), the
+            // scaler is shutting down, or the request's own parameters failed: no failure of the source.
+            if error.code == .deadlineExceeded || error == Self.shuttingDown || error.causedByRequest { throw error }
+            if retried {
+                state.withLock { state in _ = state.machine.failed(key, generation: pinned.generation, message: error.message, at: clock.now()) }
+                logger.warning("retry after rebuild failed", metadata: Self.metadata(key, pinned).merging(["error": "\(error)"]) { $1 })
                 throw error
             }
+            // An evaluation that failed on a healthy read fails the same way on the same
+            // source: only another source is worth a retry.
+            guard let retry = await recover(key, pinned: pinned, from: error), readFailed || retry.source != pinned.source else { throw error }
+            if let deadline, ContinuousClock.now >= deadline { throw error }
+            pinned = retry
+            retried = true
         }
+    }
+
+    /// One read through `pinned` and its evaluation; `readFailed` tells which failed.
+    private func readAndEvaluate(
+        _ key: RegistryKey, pinned: PinnedSource, scaling: ScalingParameters, deadline: ContinuousClock.Instant?, maxAge: Duration?
+    ) async -> (outcome: Result<Evaluation, KafkaLagError>, readFailed: Bool) {
+        let stored: ObservationCache.Stored
+        do {
+            stored = try await read(pinned.source, deadline: deadline, maxAge: maxAge)
+        } catch {
+            return (.failure(error), true)
+        }
+        return (Result { () throws(KafkaLagError) in try evaluate(key, pinned: pinned, stored: stored, scaling: scaling) }, false)
     }
 
     /// One read of `source` through its connection, coalesced and cached.
@@ -431,7 +467,7 @@ public final class ScalerRegistry: Sendable {
     /// to retry through, or nil when no retry is due (superseded, backing off,
     /// re-resolution failed). Also for failures found after the read, such as a
     /// topic with no active partition.
-    public func recover(_ key: RegistryKey, pinned: PinnedSource, from error: KafkaLagError) async -> PinnedSource? {
+    func recover(_ key: RegistryKey, pinned: PinnedSource, from error: KafkaLagError) async -> PinnedSource? {
         let now = clock.now()
         guard let plan = state.withLock({ $0.machine.failed(key, generation: pinned.generation, message: error.message, at: now) }) else {
             return nil
@@ -503,7 +539,7 @@ public final class ScalerRegistry: Sendable {
     /// `pinned`, advancing the entry's persistent-lag history once per new
     /// observation. The entry's kept evaluation of the same observation with the same
     /// parameters is reused; otherwise the lag math runs outside the lock.
-    public func evaluate(_ key: RegistryKey, pinned: PinnedSource, stored: ObservationCache.Stored, scaling: ScalingParameters)
+    func evaluate(_ key: RegistryKey, pinned: PinnedSource, stored: ObservationCache.Stored, scaling: ScalingParameters)
         throws(KafkaLagError) -> Evaluation
     {
         let started = clock.now()

@@ -26,8 +26,7 @@ struct ScalerRegistryTests {
         let lags = try await withThrowingTaskGroup(of: Int64.self) { group in
             for _ in 0..<100 {
                 group.addTask {
-                    let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
-                    return try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults).totalLag
+                    return try await registry.evaluate(Fixtures.key, admitted: pin, scaling: .defaults, deadline: nil).totalLag
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -42,11 +41,11 @@ struct ScalerRegistryTests {
         let registry = makeRegistry()
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
         let pin = try registry.admit(Fixtures.admission(a))
-        _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
+        _ = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: .defaults, deadline: nil)
         #expect(registry.cachedObservation(for: pin) != nil)
         clock.advance(.seconds(2))
         #expect(registry.cachedObservation(for: pin) == nil)
-        _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
+        _ = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: .defaults, deadline: nil)
         #expect(kafka.reads == 2)
     }
 
@@ -57,7 +56,7 @@ struct ScalerRegistryTests {
         for index in 0..<500 {
             let key = RegistryKey(namespace: "shop", name: "consumer-\(index)")
             let pin = try registry.admit(Fixtures.admission(a, key: key))
-            _ = try await registry.observation(for: key, pinned: pin, deadline: nil)
+            _ = try await registry.evaluate(key, admitted: pin, scaling: .defaults, deadline: nil)
         }
         #expect(kafka.readersMade == 1)
         #expect(registry.status().connections.map(\.entries) == [500])
@@ -71,9 +70,8 @@ struct ScalerRegistryTests {
         let pinA = try registry.admit(Fixtures.admission(a))
         let served = try registry.admit(Fixtures.admission(b))
         #expect(served == pinA, "drift is served from the pin")
-        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: served, deadline: nil)
-        #expect(pinned.source == b)
-        #expect(try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults).totalLag == 7)
+        #expect(try await registry.evaluate(Fixtures.key, admitted: served, scaling: .defaults, deadline: nil).totalLag == 7)
+        #expect(registry.pinned(Fixtures.key)?.source == b)
         let status = registry.status()
         #expect(status.entries.first?.pinned.brokers == ["b:9092"])
         #expect(status.entries.first?.pending == nil)
@@ -85,18 +83,17 @@ struct ScalerRegistryTests {
         let registry = makeRegistry(ttl: .zero)
         kafka.answer("a:9092", .failure(KafkaLagError(.unavailable, "all brokers down")))
         let pin = try registry.admit(Fixtures.admission(a))
-        await #expect(throws: KafkaLagError.self) { _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil) }
+        await #expect(throws: KafkaLagError.self) { _ = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: .defaults, deadline: nil) }
         #expect(kafka.reads == 2, "read, rebuild, retry once")
         #expect(kafka.readersMade == 2)
-        await #expect(throws: KafkaLagError.self) { _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil) }
+        await #expect(throws: KafkaLagError.self) { _ = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: .defaults, deadline: nil) }
         #expect(kafka.reads == 3, "no retry while backing off")
         #expect(kafka.readersMade == 2)
         #expect(registry.status().entries.first?.state == "backoff")
 
         kafka.answer("a:9092", .success(.orders(committed: 2, latest: 3)))
         clock.advance(.seconds(1))
-        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
-        _ = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults)
+        _ = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: .defaults, deadline: nil)
         #expect(registry.status().entries.first?.state == "ready")
     }
 
@@ -108,7 +105,7 @@ struct ScalerRegistryTests {
         kafka.answer("a:9092", .failure(KafkaLagError(.unauthenticated, "SASL authentication failed")))
         let pin = try registry.admit(Fixtures.admission(Fixtures.source("a:9092", password: "old")))
         // The fake answers per broker, so the retry through the rotated source fails too; the pin still moved.
-        await #expect(throws: KafkaLagError.self) { _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil) }
+        await #expect(throws: KafkaLagError.self) { _ = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: .defaults, deadline: nil) }
         #expect(registry.status().entries.first?.pinned.fingerprint == rotated.fingerprint)
     }
 
@@ -121,9 +118,8 @@ struct ScalerRegistryTests {
         let pin = try registry.admit(Fixtures.admission(a))
 
         func round() async throws -> [Evaluation] {
-            let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
-            let metrics = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling)
-            let isActive = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling)
+            let metrics = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: scaling, deadline: nil)
+            let isActive = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: scaling, deadline: nil)
             return [metrics, isActive]
         }
         let first = try await round()
@@ -143,13 +139,15 @@ struct ScalerRegistryTests {
             Issue.record("nothing is cached before the first read")
             return
         }
-        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: try registry.admit(admission), deadline: nil)
-        guard case .observed(let servedFrom, let cached) = try registry.admit(admission, cachedFor: .defaults) else {
-            Issue.record("a fresh observation not evaluated yet is handed out for evaluation")
+        // Another trigger on the same source reads it: this entry finds a fresh observation it
+        // has not evaluated yet, and the fast path evaluates it.
+        let twin = RegistryKey(namespace: "shop", name: "orders-twin")
+        _ = try await registry.evaluate(twin, admitted: try registry.admit(Fixtures.admission(a, key: twin)), scaling: .defaults, deadline: nil)
+        guard case .evaluated(let computed) = try registry.admit(admission, cachedFor: .defaults) else {
+            Issue.record("a fresh observation not evaluated yet is evaluated on the fast path")
             return
         }
-        #expect(cached == stored && servedFrom == pinned)
-        let computed = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults)
+        #expect(computed.totalLag == 4)
         for _ in 0..<3 {
             let answer = try registry.admit(admission, cachedFor: .defaults)
             guard case .evaluated(let reused) = answer else {
@@ -164,7 +162,7 @@ struct ScalerRegistryTests {
         // A newer observation of another source: the kept evaluation is found through the cache instead.
         kafka.answer("b:9092", .success(.orders(committed: 1, latest: 8)))
         let other = RegistryKey(namespace: "shop", name: "billing")
-        _ = try await registry.observation(for: other, pinned: try registry.admit(Fixtures.admission(b, key: other)), deadline: nil)
+        _ = try await registry.evaluate(other, admitted: try registry.admit(Fixtures.admission(b, key: other)), scaling: .defaults, deadline: nil)
         guard case .evaluated(let stillKept) = try registry.admit(admission, cachedFor: .defaults) else {
             Issue.record("another source's read does not invalidate this entry's kept evaluation")
             return
@@ -178,25 +176,24 @@ struct ScalerRegistryTests {
         let registry = makeRegistry()
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
         let admission = Fixtures.admission(a)
-        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: try registry.admit(admission), deadline: nil)
-        #expect(try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults).metricValue == 4)
+        #expect(try await registry.evaluate(Fixtures.key, admitted: try registry.admit(admission), scaling: .defaults, deadline: nil).metricValue == 4)
         var lower = ScalingParameters.defaults
         lower.lagThreshold = 2
-        guard case .observed(_, let again) = try registry.admit(admission, cachedFor: lower) else {
-            Issue.record("other parameters must be evaluated afresh")
+        guard case .evaluated(let again) = try registry.admit(admission, cachedFor: lower) else {
+            Issue.record("other parameters are evaluated afresh from the cached observation")
             return
         }
-        #expect(try registry.evaluate(Fixtures.key, pinned: pinned, stored: again, scaling: lower).metricValue == 2, "capped at 1 partition × 2")
+        #expect(again.metricValue == 2, "capped at 1 partition × 2")
         guard case .evaluated(let kept) = try registry.admit(admission, cachedFor: lower) else {
             Issue.record("the new parameters' evaluation is kept")
             return
         }
         #expect(kept.metricValue == 2)
-        guard case .observed = try registry.admit(admission, cachedFor: .defaults) else {
-            Issue.record("only the newest evaluation is kept")
+        guard case .evaluated(let back) = try registry.admit(admission, cachedFor: .defaults) else {
+            Issue.record("the first parameters are evaluated again from the cached observation")
             return
         }
-        #expect(try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults).metricValue == 4)
+        #expect(back.metricValue == 4)
         #expect(kafka.reads == 1)
     }
 
@@ -209,13 +206,12 @@ struct ScalerRegistryTests {
 
         func round(committed: Int64) async throws -> [Evaluation] {
             kafka.answer("a:9092", .success(.orders(committed: committed, latest: 9)))
-            let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: try registry.admit(admission), deadline: nil)
-            let metrics = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling)
+            let metrics = try await registry.evaluate(Fixtures.key, admitted: try registry.admit(admission), scaling: scaling, deadline: nil)
             guard case .evaluated(let isActive) = try registry.admit(admission, cachedFor: scaling) else {
                 Issue.record("the round's second call is answered from the kept evaluation")
                 return [metrics]
             }
-            let repeated = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling)
+            let repeated = try await registry.evaluate(Fixtures.key, admitted: try registry.admit(admission), scaling: scaling, deadline: nil)
             clock.advance(.seconds(2))
             return [metrics, isActive, repeated]
         }
@@ -236,12 +232,10 @@ struct ScalerRegistryTests {
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
         var pin = try registry.admit(Fixtures.admission(a))
         for _ in 0..<2 {
-            let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
-            _ = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling)
+            _ = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: scaling, deadline: nil)
         }
         pin = try registry.admit(Fixtures.admission(a, version: 1))
-        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
-        #expect(try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: scaling).totalLag == 4)
+        #expect(try await registry.evaluate(Fixtures.key, admitted: pin, scaling: scaling, deadline: nil).totalLag == 4)
     }
 
     @Test("a reload adopts the pending source now")
@@ -269,8 +263,7 @@ struct ScalerRegistryTests {
         let secret = Fixtures.source("a:9092", password: "hunter2-very-secret")
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
         let pin = try registry.admit(Fixtures.admission(secret))
-        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
-        _ = try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults)
+        _ = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: .defaults, deadline: nil)
         let json = String(decoding: try JSONEncoder().encode(registry.status()), as: UTF8.self)
         #expect(!json.contains("hunter2"))
         #expect(json.contains(#""pending":null"#))
@@ -282,7 +275,7 @@ struct ScalerRegistryTests {
         let registry = makeRegistry()
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
         let pin = try registry.admit(Fixtures.admission(a))
-        _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
+        _ = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: .defaults, deadline: nil)
         await registry.shutdown()
         #expect(kafka.state.withLock(\.readersClosed) == 1)
     }
@@ -294,7 +287,7 @@ struct ScalerRegistryTests {
         for (index, source) in sources.enumerated() {
             kafka.answer(source.connection.bootstrapServers[0], .success(.orders(committed: 5, latest: 9)))
             let key = RegistryKey(namespace: "shop", name: "consumer-\(index)")
-            _ = try await registry.observation(for: key, pinned: try registry.admit(Fixtures.admission(source, key: key)), deadline: nil)
+            _ = try await registry.evaluate(key, admitted: try registry.admit(Fixtures.admission(source, key: key)), scaling: .defaults, deadline: nil)
         }
         kafka.state.withLock { $0.closeDelay = .milliseconds(300) }
         let start = ContinuousClock.now
@@ -305,7 +298,7 @@ struct ScalerRegistryTests {
 
         let late = RegistryKey(namespace: "shop", name: "late")
         let pin = try registry.admit(Fixtures.admission(b, key: late))
-        let error = await #expect(throws: KafkaLagError.self) { try await registry.observation(for: late, pinned: pin, deadline: nil) }
+        let error = await #expect(throws: KafkaLagError.self) { try await registry.evaluate(late, admitted: pin, scaling: .defaults, deadline: nil) }
         #expect(error?.code == .unavailable)
         #expect(error?.message == "the scaler is shutting down")
         #expect(kafka.readersMade == 20, "no connection opened after shutdown")
@@ -325,7 +318,7 @@ struct ScalerRegistryTests {
             // every thread of the cooperative pool, this task's pause included.
             let start = ContinuousClock.now
             for (key, pin) in pins {
-                group.addTask { _ = try? await registry.observation(for: key, pinned: pin, deadline: nil) }
+                group.addTask { _ = try? await registry.evaluate(key, admitted: pin, scaling: .defaults, deadline: nil) }
             }
             try await Task.sleep(for: .milliseconds(200))
             _ = try registry.admit(Fixtures.admission(b, key: RegistryKey(namespace: "shop", name: "other")))
@@ -348,7 +341,7 @@ struct ScalerRegistryEvictionTests {
                                       logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
         let pin = try registry.admit(Fixtures.admission(Fixtures.source("a:9092")))
-        _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
+        _ = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: .defaults, deadline: nil)
         clock.advance(.seconds(900))
         await registry.sweep()
         #expect(registry.status().entries.isEmpty)
@@ -366,14 +359,14 @@ struct ScalerRegistryEvictionTests {
                                       logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
         let pin = try registry.admit(Fixtures.admission(Fixtures.source("a:9092")))
-        _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil, maxAge: .zero)
+        _ = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: .defaults, deadline: nil, maxAge: .zero)
         await registry.sweep()
         #expect(kafka.state.withLock(\.readersClosed) == 0, "a healthy connection stays")
         kafka.state.withLock { $0.worn = true }
         await registry.sweep()
         #expect(kafka.state.withLock(\.readersClosed) == 1)
         kafka.state.withLock { $0.worn = false }
-        _ = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil, maxAge: .zero)
+        _ = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: .defaults, deadline: nil, maxAge: .zero)
         #expect(kafka.readersMade == 2)
         #expect(registry.pinned(Fixtures.key)?.generation == pin.generation)
     }

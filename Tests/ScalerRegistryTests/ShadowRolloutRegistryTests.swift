@@ -19,9 +19,7 @@ struct ShadowRolloutRegistryTests {
     @discardableResult
     func round(_ registry: ScalerRegistry, _ admission: RegistryStateMachine.Admission) async throws -> Evaluation {
         clock.advance(.seconds(2))
-        let pin = try registry.admit(admission)
-        let (stored, pinned) = try await registry.observation(for: Fixtures.key, pinned: pin, deadline: nil)
-        return try registry.evaluate(Fixtures.key, pinned: pinned, stored: stored, scaling: .defaults)
+        return try await registry.evaluate(Fixtures.key, admitted: try registry.admit(admission), scaling: .defaults, deadline: nil)
     }
 
     /// The entry's status once `done` holds (candidate reads finish in the background).
