@@ -1,20 +1,19 @@
 import GRPCServerCore
 import GRPCServerNIO
 import KafkaLag
-import KafkaScaler
 import Logging
 import ScalerRegistry
 import ServiceLifecycle
 
 /// The scaler's parts wired as `serve` wires them: TriggerResolver, ScalerRegistry on
 /// librdkafka readers, the ExternalScaler service with Health and reflection, the gRPC
-/// server, registry maintenance and (optionally) the ops port. `demo` runs the real
-/// scaler in-process through it.
-struct ScalerAssembly {
-    let registry: ScalerRegistry
-    let server: GRPCServer
+/// server, registry maintenance and (optionally) the ops port: the composition root of
+/// `serve`, and of `demo`, which runs the real scaler in-process through it.
+public struct ScalerAssembly {
+    public let registry: ScalerRegistry
+    public let server: GRPCServer
     /// The services in start order (shut down in reverse: the gRPC server drains first).
-    let services: [ServiceGroupConfiguration.ServiceConfiguration]
+    public let services: [ServiceGroupConfiguration.ServiceConfiguration]
 
     /// Serves gRPC as `grpc` says (over TLS when `tls` is given), reads Kafka with
     /// `kafka`, keeps observations as `registryConfiguration` says, reads auth profiles
@@ -23,7 +22,7 @@ struct ScalerAssembly {
     /// credentials only when `allowOperatorAWSCredentials`, polls auth profiles in use every
     /// `profilePollInterval` when given, and serves the ops port when `ops` is given. Loggers take
     /// `logLevel` when given, else the bootstrapped handler's level.
-    init(
+    public init(
         grpc: GRPCServerConfiguration, tls: TLSContextReloader? = nil, registry registryConfiguration: ScalerRegistry.Configuration,
         kafka: KafkaClientConfiguration = .defaults, authProfiles: String? = nil, allowReadableProfiles: Bool = false,
         allowedBrokers: [BrokerPattern]? = nil, allowOperatorAWSCredentials: Bool = false, profilePollInterval: Duration? = nil,
