@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "ScalerRegistryTests", dependencies: ["ScalerRegistry"], swiftSettings: swiftSettings),
         // gRPC protocol logic: framing, call state machine, status, service API, health, reflection. No sockets.
         .target(
-            name: "GRPCServerCore",
+            name: "GRPCCore",
             dependencies: [
                 "CKedaProto",
                 .product(name: "Logging", package: "swift-log"),
@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "GRPCServerNIO",
             dependencies: [
-                "GRPCServerCore",
+                "GRPCCore",
                 "CNghttp2",
                 "CCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "KafkaScaler",
             dependencies: [
-                "GRPCServerCore", "GRPCServerNIO", "ScalerRegistry", "KafkaLag", "CKedaProto",
+                "GRPCCore", "GRPCServerNIO", "ScalerRegistry", "KafkaLag", "CKedaProto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "GRPCClient",
             dependencies: [
-                "GRPCServerCore",
+                "GRPCCore",
                 "CNghttp2",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(
             name: "GRPCClientTests",
             dependencies: [
-                "GRPCClient", "GRPCServerCore", "GRPCServerNIO",
+                "GRPCClient", "GRPCCore", "GRPCServerNIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,7 +127,7 @@ let package = Package(
             dependencies: [
                 "CProcess",
                 "GRPCServerNIO",
-                "GRPCServerCore",
+                "GRPCCore",
                 "GRPCClient",
                 "KafkaScaler",
                 "ScalerRegistry",
@@ -149,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "KedaKafkaScalerCLITests",
             dependencies: [
-                "keda-kafka-scaler", "GRPCServerCore", "GRPCServerNIO", "KafkaLag",
+                "keda-kafka-scaler", "GRPCCore", "GRPCServerNIO", "KafkaLag",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -158,9 +158,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "GRPCServerCoreTests",
+            name: "GRPCCoreTests",
             dependencies: [
-                "GRPCServerCore", "CKedaProto", .product(name: "MetricsTestKit", package: "swift-metrics"),
+                "GRPCCore", "CKedaProto", .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -168,7 +168,7 @@ let package = Package(
             name: "GRPCServerNIOTests",
             dependencies: [
                 "GRPCServerNIO",
-                "GRPCServerCore",
+                "GRPCCore",
                 "CNghttp2",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -218,7 +218,7 @@ if Context.environment["KKS_FUZZ"] != nil {
         ("ServerConnectionFuzzer", [
             "GRPCServerNIO", "KafkaScaler", "ScalerRegistry", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        ("RequestDecoderFuzzer", ["KafkaScaler", "GRPCServerCore"]),
+        ("RequestDecoderFuzzer", ["KafkaScaler", "GRPCCore"]),
         ("MetadataParserFuzzer", ["KafkaScaler"]),
         ("AuthProfileFuzzer", ["KafkaScaler"]),
         ("OpsRouterFuzzer", [

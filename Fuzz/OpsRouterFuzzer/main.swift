@@ -1,5 +1,5 @@
 import FuzzSupport
-import GRPCServerCore
+import GRPCCore
 import KafkaLag
 @testable import KafkaScaler
 import NIOCore

@@ -1,5 +1,5 @@
 import FuzzSupport
-import GRPCServerCore
+import GRPCCore
 @testable import KafkaScaler
 
 /// One gRPC message body, as a hostile client sends it, into every ExternalScaler

@@ -1,6 +1,6 @@
 import FuzzSupport
 import Glibc
-import GRPCServerCore
+import GRPCCore
 import GRPCServerNIO
 import KafkaLag
 import KafkaScaler

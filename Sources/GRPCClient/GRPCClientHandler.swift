@@ -1,4 +1,4 @@
-import GRPCServerCore
+import GRPCCore
 import NIOCore
 
 /// Drives one ``HTTP2ClientSession`` on its channel's event loop: feeds it what the

@@ -1,4 +1,4 @@
-public import GRPCServerCore
+public import GRPCCore
 
 extension GRPCTimeout {
     /// The `grpc-timeout` header value for `duration`: at most 8 digits, in the finest

@@ -1,5 +1,5 @@
 import CNghttp2
-import GRPCServerCore
+import GRPCCore
 
 /// One nghttp2 client session carrying unary gRPC calls: the only type of this module
 /// that calls libnghttp2. It knows no sockets: its owner feeds received bytes with

@@ -1,4 +1,4 @@
-import GRPCServerCore
+import GRPCCore
 
 /// One unary call's response as it arrives: headers, length-prefixed messages and
 /// trailers (or a Trailers-Only HEADERS block). Pure bookkeeping, no HTTP/2 session:

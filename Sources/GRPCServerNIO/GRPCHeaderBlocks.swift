@@ -1,4 +1,4 @@
-import GRPCServerCore
+import GRPCCore
 
 /// The header blocks a gRPC server sends.
 enum GRPCHeaderBlocks {

@@ -1,4 +1,4 @@
-public import GRPCServerCore
+public import GRPCCore
 
 /// How the gRPC server listens, limits calls and shuts down.
 public struct GRPCServerConfiguration: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import GRPCServerCore
+import GRPCCore
 import NIOCore
 
 /// The transport's state of one HTTP/2 stream carrying a gRPC call: the protocol state

@@ -1,4 +1,4 @@
-import GRPCServerCore
+import GRPCCore
 import NIOCore
 
 /// Carries a server-streaming handler's messages back to its connection's event loop.

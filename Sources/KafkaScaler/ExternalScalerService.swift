@@ -1,4 +1,4 @@
-import GRPCServerCore
+import GRPCCore
 import KafkaLag
 import Logging
 import Metrics

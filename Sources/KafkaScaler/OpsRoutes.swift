@@ -1,5 +1,5 @@
 import Foundation
-import GRPCServerCore
+import GRPCCore
 import Logging
 import NIOCore
 import NIOHTTP1

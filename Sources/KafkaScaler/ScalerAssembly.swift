@@ -1,4 +1,4 @@
-import GRPCServerCore
+import GRPCCore
 import GRPCServerNIO
 import KafkaLag
 import Logging

@@ -1,4 +1,4 @@
-import GRPCServerCore
+import GRPCCore
 
 /// Bounds on a request's `scalerMetadata`, checked while it is decoded, before anything
 /// is built from it: KEDA sends a few dozen short keys, so a map far larger is a

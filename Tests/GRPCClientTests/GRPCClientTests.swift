@@ -1,4 +1,4 @@
-import GRPCServerCore
+import GRPCCore
 import NIOCore
 import NIOPosix
 import Testing

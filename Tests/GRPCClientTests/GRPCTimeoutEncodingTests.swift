@@ -1,4 +1,4 @@
-import GRPCServerCore
+import GRPCCore
 import Testing
 
 @testable import GRPCClient

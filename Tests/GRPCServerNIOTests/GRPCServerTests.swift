@@ -1,4 +1,4 @@
-import GRPCServerCore
+import GRPCCore
 import Logging
 import NIOCore
 import NIOPosix

@@ -1,4 +1,4 @@
-import GRPCServerCore
+import GRPCCore
 import KafkaLag
 import Testing
 @testable import KafkaScaler

@@ -1,5 +1,5 @@
 import Foundation
-import GRPCServerCore
+import GRPCCore
 import KafkaLag
 import Logging
 import NIOHTTP1

@@ -1,5 +1,5 @@
 import CKedaProto
-import GRPCServerCore
+import GRPCCore
 import KafkaLag
 import Testing
 @testable import KafkaScaler

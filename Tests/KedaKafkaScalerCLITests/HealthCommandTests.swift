@@ -1,5 +1,5 @@
 import ArgumentParser
-import GRPCServerCore
+import GRPCCore
 import GRPCServerNIO
 import Logging
 import ServiceLifecycle

@@ -1,5 +1,5 @@
 import CKedaProto
-import GRPCServerCore
+import GRPCCore
 
 /// KEDA's `GetMetricsRequest` with its ref decoded through an interner.
 struct InternedGetMetricsRequest: Sendable {

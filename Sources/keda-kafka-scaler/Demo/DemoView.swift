@@ -1,5 +1,5 @@
 import GRPCClient
-import GRPCServerCore
+import GRPCCore
 import GRPCServerNIO
 import KafkaLag
 import KafkaScaler

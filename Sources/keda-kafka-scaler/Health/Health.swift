@@ -1,6 +1,6 @@
 import ArgumentParser
 import GRPCClient
-import GRPCServerCore
+import GRPCCore
 
 /// `health`: one `grpc.health.v1.Health/Check`, with grpc_health_probe's exit codes so
 /// it can replace it in exec probes and scripts.

@@ -1,5 +1,5 @@
 import GRPCClient
-import GRPCServerCore
+import GRPCCore
 import KafkaScaler
 
 /// One answer of the scaler: the call's result and how long it took.

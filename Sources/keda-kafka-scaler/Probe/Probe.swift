@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GRPCClient
-import GRPCServerCore
+import GRPCCore
 import KafkaScaler
 
 /// `probe`: call the scaler the way KEDA does (GetMetricSpec, GetMetrics with the

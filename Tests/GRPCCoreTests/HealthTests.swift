@@ -1,7 +1,7 @@
 import Logging
 import Testing
 
-@testable import GRPCServerCore
+@testable import GRPCCore
 
 @Suite("Health service")
 struct HealthTests {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import GRPCServerCore
+@testable import GRPCCore
 
 @Suite("Length-prefixed message framing")
 struct MessageFramingTests {

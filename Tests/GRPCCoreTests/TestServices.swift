@@ -1,4 +1,4 @@
-@testable import GRPCServerCore
+@testable import GRPCCore
 
 /// Raw bytes in and out, so call tests control the exact request bytes.
 let rawCodec = MessageCodec<[UInt8]>(decode: { Array($0) }, encode: { $0 })

@@ -1,7 +1,7 @@
 import CKedaProto
 import Testing
 
-@testable import GRPCServerCore
+@testable import GRPCCore
 
 @Suite("Server reflection")
 struct ReflectionTests {

@@ -2,7 +2,7 @@ import Metrics
 import MetricsTestKit
 import Testing
 
-@testable import GRPCServerCore
+@testable import GRPCCore
 
 @Suite("Request metrics")
 struct MethodMetricsTests {

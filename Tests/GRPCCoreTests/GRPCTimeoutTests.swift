@@ -1,6 +1,6 @@
 import Testing
 
-@testable import GRPCServerCore
+@testable import GRPCCore
 
 @Suite("grpc-timeout parsing")
 struct GRPCTimeoutTests {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import GRPCServerCore
+@testable import GRPCCore
 
 @Suite("Server call state machine")
 struct ServerCallStateMachineTests {

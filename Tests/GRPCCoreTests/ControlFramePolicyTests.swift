@@ -1,6 +1,6 @@
 import Testing
 
-import GRPCServerCore
+import GRPCCore
 
 @Suite("PING and SETTINGS policy")
 struct ControlFramePolicyTests {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import GRPCServerCore
+@testable import GRPCCore
 
 @Suite("Status codes and grpc-message percent-encoding")
 struct StatusTests {
