@@ -30,10 +30,13 @@ let package = Package(
         .systemLibrary(name: "CProcess"),
         // protoc-c output for proto/ plus the embedded descriptor set (scripts/generate-proto.sh).
         .target(name: "CKedaProto", dependencies: ["CProtobufC"]),
+        // Duration conversions every layer needs (seconds, milliseconds, nanoseconds), in one place.
+        .target(name: "TimeUnits", swiftSettings: swiftSettings),
         // Trigger metadata → Source + ScalingParameters, lag math, the librdkafka client.
         .target(
             name: "KafkaLag",
             dependencies: [
+                "TimeUnits",
                 "CRdKafka", "CCrypto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -49,14 +52,15 @@ let package = Package(
         // The versioned connection registry: pins, pending sources, connection pool, observation cache.
         .target(
             name: "ScalerRegistry",
-            dependencies: ["KafkaLag", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
+            dependencies: ["TimeUnits", "KafkaLag", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ScalerRegistryTests", dependencies: ["ScalerRegistry"], swiftSettings: swiftSettings),
+        .testTarget(name: "ScalerRegistryTests", dependencies: ["TimeUnits", "ScalerRegistry"], swiftSettings: swiftSettings),
         // gRPC protocol logic: framing, call state machine, status, service API, health, reflection. No sockets.
         .target(
             name: "GRPCCore",
             dependencies: [
+                "TimeUnits",
                 "CKedaProto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -67,6 +71,7 @@ let package = Package(
         .target(
             name: "GRPCServerNIO",
             dependencies: [
+                "TimeUnits",
                 "GRPCCore",
                 "CNghttp2",
                 "CCrypto",
@@ -84,6 +89,7 @@ let package = Package(
         .target(
             name: "KafkaScaler",
             dependencies: [
+                "TimeUnits",
                 "GRPCCore", "GRPCServerNIO", "ScalerRegistry", "KafkaLag", "CKedaProto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -104,6 +110,7 @@ let package = Package(
         .target(
             name: "GRPCClient",
             dependencies: [
+                "TimeUnits",
                 "GRPCCore",
                 "CNghttp2",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -115,6 +122,7 @@ let package = Package(
         .testTarget(
             name: "GRPCClientTests",
             dependencies: [
+                "TimeUnits",
                 "GRPCClient", "GRPCCore", "GRPCServerNIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -125,6 +133,7 @@ let package = Package(
         .executableTarget(
             name: "keda-kafka-scaler",
             dependencies: [
+                "TimeUnits",
                 "CProcess",
                 "GRPCServerNIO",
                 "GRPCCore",
@@ -180,7 +189,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // librdkafka's in-process mock cluster over real TCP, for tests, the demo and benchmarks.
-        .target(name: "KafkaMockCluster", dependencies: ["CRdKafka", "KafkaLag"], swiftSettings: swiftSettings),
+        .target(name: "KafkaMockCluster", dependencies: ["TimeUnits", "CRdKafka", "KafkaLag"], swiftSettings: swiftSettings),
         // Line-command driver of KafkaMockCluster for the Python end-to-end tests.
         .executableTarget(
             name: "kafka-mock-cluster",
@@ -190,7 +199,7 @@ let package = Package(
         // bench/lag-engine: observe() latency and Kafka requests per evaluation.
         .executableTarget(
             name: "lag-engine-bench",
-            dependencies: ["KafkaLag", "KafkaMockCluster", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["TimeUnits", "KafkaLag", "KafkaMockCluster", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         // Test binary only: starts librdkafka's C11 threads through pthread_create, which the
@@ -198,7 +207,7 @@ let package = Package(
         .target(name: "CSanitizerThreads", path: "Tests/CSanitizerThreads"),
         .testTarget(
             name: "KafkaClientTests",
-            dependencies: ["KafkaLag", "KafkaMockCluster", "CRdKafka", "CSanitizerThreads"],
+            dependencies: ["TimeUnits", "KafkaLag", "KafkaMockCluster", "CRdKafka", "CSanitizerThreads"],
             swiftSettings: swiftSettings
         ),
     ]

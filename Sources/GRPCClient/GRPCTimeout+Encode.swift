@@ -1,3 +1,4 @@
+import TimeUnits
 public import GRPCCore
 
 extension GRPCTimeout {

@@ -1,3 +1,4 @@
+import TimeUnits
 /// Judges the PING and SETTINGS frames a client sends. Both cost the server an answer (an ACK)
 /// and carry no request, so a peer can keep a server busy with them forever; gRPC servers
 /// answer such a peer with GOAWAY `ENHANCE_YOUR_CALM`. Time is passed in (nanoseconds of a

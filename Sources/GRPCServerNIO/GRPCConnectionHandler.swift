@@ -1,6 +1,7 @@
 import GRPCCore
 import Logging
 import NIOCore
+import TimeUnits
 
 /// Drives one connection: bytes from the socket go into the nghttp2 session, gRPC calls run
 /// against the router, and everything nghttp2 produces in one read batch goes out as one

@@ -6,6 +6,7 @@ import NIOSSL
 public import ServiceLifecycle
 import Metrics
 import Synchronization
+import TimeUnits
 
 /// The gRPC server as a swift-service-lifecycle `Service`: it binds, serves every
 /// connection on an event loop, and on graceful shutdown drains in the order gRPC clients

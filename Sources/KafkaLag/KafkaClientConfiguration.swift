@@ -72,12 +72,3 @@ public struct KafkaClientConfiguration: Sendable, Hashable {
         )
     }
 }
-
-extension Duration {
-    /// Whole milliseconds, rounded up so a positive duration never becomes 0.
-    var roundedUpMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let millis = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        return attoseconds % 1_000_000_000_000_000 > 0 ? millis + 1 : millis
-    }
-}

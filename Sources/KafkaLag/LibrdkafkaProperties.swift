@@ -1,4 +1,5 @@
 import Foundation
+import TimeUnits
 
 /// The librdkafka configuration of one connection, in the order it is applied.
 ///

@@ -1,6 +1,7 @@
 import CRdKafka
 import Dispatch
 import Synchronization
+import TimeUnits
 
 /// ``OffsetQuerying`` over one librdkafka handle: topic-scoped Metadata
 /// (cached), admin ListConsumerGroupOffsets (one OffsetFetch), and

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import KafkaLag
 import Synchronization
+import TimeUnits
 
 /// librdkafka's in-process mock Kafka cluster, reachable over real TCP on
 /// 127.0.0.1, with the few operations tests, the demo and benchmarks need:
@@ -142,7 +143,7 @@ public final class MockKafkaCluster: @unchecked Sendable {
 
     /// Delays every response of the broker by `rtt` (zero removes the delay).
     public func setRoundTripTime(_ rtt: Duration, broker: Int32) throws(MockKafkaClusterError) {
-        let milliseconds = Int32(clamping: rtt.components.seconds * 1000 + rtt.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int32(clamping: rtt.roundedUpMilliseconds)
         try check(rd_kafka_mock_broker_set_rtt(cluster, broker, milliseconds), "set RTT of broker \(broker)")
     }
 

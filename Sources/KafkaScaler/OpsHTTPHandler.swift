@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import TimeUnits
 
 /// Reads one HTTP/1.1 request at a time, within ``OpsLimits``, and answers it from
 /// ``OpsRoutes`` off the event loop (a reload may open Kafka connections). NIO's

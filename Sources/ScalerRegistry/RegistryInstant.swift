@@ -1,4 +1,5 @@
 import Foundation
+import TimeUnits
 
 /// A point in time as the registry needs it: a monotonic reading for TTLs and
 /// backoff, and wall-clock seconds for what operators read in `/registry`.
@@ -17,7 +18,7 @@ public struct RegistryInstant: Sendable, Hashable, Comparable {
 
     /// This instant moved forward by `duration` on both clocks.
     public func advanced(by duration: Duration) -> Self {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds = duration.inSeconds
         return Self(monotonic: monotonic + duration, wallSeconds: wallSeconds + seconds)
     }
 }

@@ -6,6 +6,7 @@ import Glibc
 import KafkaLag
 import KafkaMockCluster
 import Logging
+import TimeUnits
 
 /// Measures `KafkaClient.observe` against librdkafka's mock cluster: latency
 /// percentiles and Kafka requests per evaluation (from librdkafka statistics),
@@ -160,7 +161,7 @@ struct BenchRow {
     }
 
     static func milliseconds(_ duration: Duration) -> String {
-        let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        let ms = duration.inSeconds * 1000
         return String(format: "%.2f ms", ms)
     }
 

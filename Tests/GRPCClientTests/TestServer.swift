@@ -3,6 +3,7 @@ import GRPCServerNIO
 import Logging
 import ServiceLifecycle
 import Testing
+import TimeUnits
 
 /// Messages as raw bytes, so tests see exactly what travelled.
 let rawCodec = MessageCodec<[UInt8]>(decode: { Array($0) }, encode: { $0 })
@@ -30,7 +31,7 @@ struct ProbeService: RPCService {
             .unary("Deadline", request: rawCodec, response: rawCodec) { _, context in
                 guard let deadline = context.deadline else { return .response(Array("none".utf8)) }
                 let left = ContinuousClock.now.duration(to: deadline)
-                return .response(Array("\(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)".utf8))
+                return .response(Array("\(left.roundedUpMilliseconds)".utf8))
             },
         ]
     }

@@ -3,6 +3,7 @@ import KafkaLag
 import KafkaMockCluster
 import Logging
 import Testing
+import TimeUnits
 
 /// Every suite that starts a mock cluster, run one test at a time: thread and
 /// socket counts and latency bounds must not see another test's clients.
@@ -60,6 +61,6 @@ enum ClusterFixture {
 
     static func elapsed(since start: ContinuousClock.Instant) -> Double {
         let duration = ContinuousClock.now - start
-        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return duration.inSeconds
     }
 }

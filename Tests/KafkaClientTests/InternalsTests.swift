@@ -1,6 +1,7 @@
 import CRdKafka
 @testable import KafkaLag
 import Testing
+import TimeUnits
 
 @Suite("Client internals")
 struct InternalsTests {

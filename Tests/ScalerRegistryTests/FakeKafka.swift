@@ -1,6 +1,7 @@
 import Foundation
 import KafkaLag
 import Synchronization
+import TimeUnits
 @testable import ScalerRegistry
 
 /// A stand-in Kafka for registry tests: answers per bootstrap server, counts
@@ -41,7 +42,7 @@ final class FakeKafka: OffsetReaderFactory, SourceResolver {
             state.readersMade += 1
             return state.openDelay
         }
-        if delay > .zero { Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18) }
+        if delay > .zero { Thread.sleep(forTimeInterval: delay.inSeconds) }
         return Reader(kafka: self)
     }
 

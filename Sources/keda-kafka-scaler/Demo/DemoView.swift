@@ -8,6 +8,7 @@ import ScalerRegistry
 import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
+import TimeUnits
 #endif
 
 /// The demo's live view: every second it calls the in-process scaler over gRPC

@@ -1,6 +1,7 @@
 import KafkaMockCluster
 import Logging
 import ServiceLifecycle
+import TimeUnits
 
 /// Drives ``DemoTraffic`` against the mock cluster: every tick it produces to the
 /// topic and commits for the consumer group, until the demo shuts down.
