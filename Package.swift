@@ -143,8 +143,6 @@ let package = Package(
                 "KafkaLag",
                 "KafkaMockCluster",
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -159,7 +157,6 @@ let package = Package(
             name: "KedaKafkaScalerCLITests",
             dependencies: [
                 "keda-kafka-scaler", "GRPCCore", "GRPCServerNIO", "KafkaLag",
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
