@@ -225,8 +225,8 @@ if Context.environment["KKS_FUZZ"] != nil {
             "GRPCServerNIO", "KafkaScaler", "ScalerRegistry", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         ("RequestDecoderFuzzer", ["KafkaScaler", "GRPCCore"]),
-        ("MetadataParserFuzzer", ["KafkaScaler"]),
-        ("AuthProfileFuzzer", ["KafkaScaler"]),
+        ("MetadataParserFuzzer", ["ScalerRegistry"]),
+        ("AuthProfileFuzzer", ["ScalerRegistry"]),
         ("OpsRouterFuzzer", [
             "KafkaScaler", "ScalerRegistry", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),

@@ -1,7 +1,7 @@
 import Foundation
 import FuzzSupport
 import KafkaLag
-import KafkaScaler
+import ScalerRegistry
 
 /// Random auth-profile directories: the input's fields (split at NUL) are a profile
 /// name, then file name and content pairs, written as a mounted Secret would be (mode

@@ -1,6 +1,6 @@
 import FuzzSupport
 import KafkaLag
-import KafkaScaler
+import ScalerRegistry
 
 /// Trigger metadata as KEDA forwards it, with random keys and values (fields split at
 /// NUL, taken as key, value, key, value...), through the whole resolution: KEDA's

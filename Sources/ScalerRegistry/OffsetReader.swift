@@ -21,8 +21,8 @@ public protocol OffsetReaderFactory: Sendable {
 
 /// Turns raw trigger metadata into a source again after a failure or on reload,
 /// re-reading auth-profile files; the entry's namespace must still be in the
-/// profile's scope.
-public protocol SourceResolver: Sendable {
+/// profile's scope. ``TriggerResolver`` in production; a seam for the registry's tests.
+protocol SourceResolver: Sendable {
     func reResolve(_ metadata: [String: String], namespace: String) throws(KafkaLagError) -> Source
     /// The auth profile `metadata` names, if any.
     func profileName(in metadata: [String: String]) -> String?

@@ -73,8 +73,16 @@ public final class ScalerRegistry: Sendable {
     private let logger: Logger
     private let metrics = RegistryMetrics()
 
-    public init(configuration: Configuration, readers: any OffsetReaderFactory, resolver: any SourceResolver,
-                clock: any RegistryClock, logger: Logger) {
+    /// A registry that reads through `readers` and re-resolves its entries' sources with
+    /// `resolver`, the one that resolves the requests.
+    public convenience init(configuration: Configuration, readers: any OffsetReaderFactory, resolver: TriggerResolver,
+                            clock: any RegistryClock, logger: Logger) {
+        self.init(configuration: configuration, readers: readers, resolver: resolver as any SourceResolver, clock: clock, logger: logger)
+    }
+
+    /// Tests substitute a resolver that needs no profile files.
+    init(configuration: Configuration, readers: any OffsetReaderFactory, resolver: any SourceResolver,
+         clock: any RegistryClock, logger: Logger) {
         self.configuration = configuration
         self.readers = readers
         self.resolver = resolver

@@ -1,21 +1,16 @@
 import KafkaLag
-import ScalerRegistry
 import Synchronization
 
-/// Turns `scalerMetadata` into a ``KafkaTrigger``. Auth profiles are read from
-/// disk once and then only when the registry re-resolves a source after a failure
-/// or on reload (DESIGN.md §4: changed profile files are picked up then, not before).
-/// Successful parses are cached per metadata map, so the request path parses a
-/// trigger once, not on every KEDA call.
+/// Turns `scalerMetadata` into a ``KafkaTrigger``, for requests and for the registry's
+/// own re-resolutions: resolution lives with the pins. Auth profiles are read from disk
+/// once and then only when the registry re-resolves a source after a failure or on
+/// reload (DESIGN.md §4: changed profile files are picked up then, not before). Parsed
+/// triggers are cached by the caller, per interned request, against ``generation``: one
+/// cache, one generation counter.
 public final class TriggerResolver: SourceResolver {
     private struct State {
         var profiles: [String: [String: String]] = [:]
-        var parsed: [[String: String]: KafkaTrigger] = [:]
     }
-
-    /// Parsed triggers kept at most; past it the cache starts over (KEDA sends one
-    /// metadata map per trigger, so this bounds memory, not hit rate).
-    static let parsedCacheLimit = 50_000
 
     private let directory: AuthProfileDirectory
     /// `--allowed-bootstrap-servers`: when set, no other broker is ever dialled.
@@ -25,7 +20,7 @@ public final class TriggerResolver: SourceResolver {
     private let allowOperatorAWSCredentials: Bool
     private let state = Mutex(State())
     /// Moves on with every re-resolution, only under `state`'s lock, so a parse begun at an
-    /// older value caches nothing; requests read it without the lock.
+    /// older value caches no profile; requests read it without the lock.
     private let generations = Atomic<UInt64>(0)
 
     /// Reads profiles from `directory` (`--auth-profiles`); when `allowedBrokers` is
@@ -37,25 +32,16 @@ public final class TriggerResolver: SourceResolver {
         self.allowOperatorAWSCredentials = allowOperatorAWSCredentials
     }
 
-    /// Changes whenever a re-resolution drops cached triggers and profiles: a trigger
-    /// resolved at an older generation may carry credentials from profile files read
-    /// before it. Read it before resolving, and keep it with the trigger.
+    /// Changes whenever a re-resolution drops cached profiles: a trigger resolved at an
+    /// older generation may carry credentials from profile files read before it. Read it
+    /// before resolving, and keep it with the trigger.
     public var generation: UInt64 {
         generations.load(ordering: .acquiring)
     }
 
-    /// The trigger for `metadata`; invalid metadata throws with KEDA's message. A parse
-    /// that a re-resolution overtook is returned but not cached.
+    /// The trigger for `metadata`; invalid metadata throws with KEDA's message.
     public func trigger(for metadata: [String: String]) throws(KafkaLagError) -> KafkaTrigger {
-        let (cached, generation) = state.withLock { ($0.parsed[metadata], self.generation) }
-        if let cached { return cached }
-        let trigger = try KafkaTrigger(metadata: metadata, authProfiles: CachedProfiles(resolver: self, generation: generation))
-        state.withLock { state in
-            guard self.generation == generation else { return }
-            if state.parsed.count >= Self.parsedCacheLimit { state.parsed.removeAll(keepingCapacity: true) }
-            state.parsed[metadata] = trigger
-        }
-        return trigger
+        try KafkaTrigger(metadata: metadata, authProfiles: CachedProfiles(resolver: self, generation: generation))
     }
 
     /// The trigger for `metadata` used from `namespace`: the server's allowed brokers and
@@ -79,20 +65,19 @@ public final class TriggerResolver: SourceResolver {
         return trigger
     }
 
-    public func profileName(in metadata: [String: String]) -> String? {
+    func profileName(in metadata: [String: String]) -> String? {
         KafkaTrigger.authProfileName(in: metadata)
     }
 
-    public func profileStamp(_ name: String) -> String? {
+    func profileStamp(_ name: String) -> String? {
         directory.stamp(named: name)
     }
 
     /// Re-reads the auth profile `metadata` names, then resolves it afresh.
-    public func reResolve(_ metadata: [String: String], namespace: String) throws(KafkaLagError) -> Source {
+    func reResolve(_ metadata: [String: String], namespace: String) throws(KafkaLagError) -> Source {
         let name = KafkaTrigger.authProfileName(in: metadata)
         state.withLock { state in
             if let name { state.profiles[name] = nil }
-            state.parsed.removeAll(keepingCapacity: true)
             generations.add(1, ordering: .releasing)
         }
         return try trigger(for: metadata, namespace: namespace).source

@@ -1,7 +1,7 @@
 import Foundation
 import KafkaLag
 import Testing
-@testable import KafkaScaler
+@testable import ScalerRegistry
 
 @Suite("Trigger resolver: parse cache and auth-profile reads")
 struct TriggerResolverTests {
