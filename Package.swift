@@ -122,11 +122,11 @@ let package = Package(
         .testTarget(
             name: "GRPCClientTests",
             dependencies: [
+                "GRPCTestSupport",
                 "TimeUnits",
-                "GRPCClient", "GRPCCore", "GRPCServerNIO",
+                "GRPCClient", "GRPCCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -156,9 +156,8 @@ let package = Package(
         .testTarget(
             name: "KedaKafkaScalerCLITests",
             dependencies: [
-                "keda-kafka-scaler", "GRPCCore", "GRPCServerNIO", "KafkaLag",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
+                "GRPCTestSupport",
+                "keda-kafka-scaler", "GRPCCore", "KafkaLag",
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
@@ -170,9 +169,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The in-process gRPC server the server, client and CLI test suites share.
+        .target(
+            name: "GRPCTestSupport",
+            dependencies: [
+                "GRPCCore", "GRPCServerNIO",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/GRPCTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GRPCServerNIOTests",
             dependencies: [
+                "GRPCTestSupport",
                 "GRPCServerNIO",
                 "GRPCCore",
                 "CNghttp2",
@@ -180,7 +191,6 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

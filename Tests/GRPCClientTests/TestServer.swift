@@ -1,7 +1,5 @@
 import GRPCCore
-import GRPCServerNIO
-import Logging
-import ServiceLifecycle
+import GRPCTestSupport
 import Testing
 import TimeUnits
 
@@ -37,26 +35,9 @@ struct ProbeService: RPCService {
     }
 }
 
-/// A real GRPCServer on 127.0.0.1 with an ephemeral port, shut down when `body` ends.
+/// A real GRPCServer with the probe service, shut down when `body` ends.
 func withProbeServer(_ body: (_ port: Int, _ health: HealthStatusRegistry) async throws -> Void) async throws {
-    var services = ServiceRegistry(reflectionIndex: try ReflectionIndex.embedded())
-    services.register(ProbeService())
-    let server = GRPCServer(
-        configuration: GRPCServerConfiguration(host: "127.0.0.1", port: 0, goAwayDelay: .milliseconds(50), shutdownGrace: .seconds(2)),
-        services: services,
-        logger: Logger(label: "test.grpc")
-    )
-    let group = ServiceGroup(
-        configuration: ServiceGroupConfiguration(
-            services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "grpc")],
-            logger: Logger(label: "test.group")
-        )
-    )
-    try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        let port = try #require(try await server.listeningAddress.port)
-        try await body(port, services.health)
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
+    try await withTestGRPCServer(goAwayDelay: .milliseconds(50), shutdownGrace: .seconds(2), register: { $0.register(ProbeService()) }) {
+        port, health, _, _ in try await body(port, health)
     }
 }

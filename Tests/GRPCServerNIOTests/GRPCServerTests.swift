@@ -1,46 +1,10 @@
 import GRPCCore
-import Logging
+import GRPCTestSupport
 import NIOCore
 import NIOPosix
-import ServiceLifecycle
 import Testing
 
 @testable import GRPCServerNIO
-
-/// A running server on an ephemeral port, shut down gracefully when the body ends.
-func withServer(
-    goAwayDelay: Duration = .milliseconds(100),
-    shutdownGrace: Duration = .seconds(5),
-    tls: TLSContextReloader? = nil,
-    handshakeTimeout: Duration = .seconds(10),
-    register: (inout ServiceRegistry) -> Void = { _ in },
-    _ body: (_ port: Int, _ health: HealthStatusRegistry, _ group: ServiceGroup, _ server: GRPCServer) async throws -> Void
-) async throws {
-    var services = ServiceRegistry(reflectionIndex: try ReflectionIndex.embedded())
-    register(&services)
-    let server = GRPCServer(
-        configuration: GRPCServerConfiguration(
-            host: "127.0.0.1", port: 0, goAwayDelay: goAwayDelay, shutdownGrace: shutdownGrace,
-            handshakeTimeout: handshakeTimeout
-        ),
-        services: services,
-        tls: tls,
-        logger: Logger(label: "test.grpc")
-    )
-    let group = ServiceGroup(
-        configuration: ServiceGroupConfiguration(
-            services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "grpc")],
-            logger: Logger(label: "test.group")
-        )
-    )
-    try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        let port = try #require(try await server.listeningAddress.port)
-        try await body(port, services.health, group, server)
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
-    }
-}
 
 let emptyCheck: [UInt8] = [0, 0, 0, 0, 0]
 
@@ -48,7 +12,7 @@ let emptyCheck: [UInt8] = [0, 0, 0, 0, 0]
 struct GRPCServerTests {
     @Test("Health Check answers SERVING with grpc-status 0 in trailers")
     func check() async throws {
-        try await withServer { port, _, _, _ in
+        try await withTestGRPCServer { port, _, _, _ in
             try await H2TestClient.withConnection(port: port) { client in
                 let id = client.request(path: "/grpc.health.v1.Health/Check", body: emptyCheck)
                 try await client.run { $0.stream(id).closed }
@@ -63,7 +27,7 @@ struct GRPCServerTests {
 
     @Test("An unknown method is Trailers-Only UNIMPLEMENTED at HEADERS time, then RST_STREAM(NO_ERROR)")
     func unknownMethod() async throws {
-        try await withServer { port, _, _, _ in
+        try await withTestGRPCServer { port, _, _, _ in
             try await H2TestClient.withConnection(port: port) { client in
                 let id = client.request(path: "/grpc.health.v1.Health/List", body: [], endStream: false)
                 try await client.run { $0.stream(id).closed }
@@ -78,7 +42,7 @@ struct GRPCServerTests {
 
     @Test("Non-gRPC requests get HTTP 405 / 415 with a text body", arguments: [("GET", "application/grpc", "405"), ("POST", "application/json", "415")])
     func plainHTTP(method: String, contentType: String, status: String) async throws {
-        try await withServer { port, _, _, _ in
+        try await withTestGRPCServer { port, _, _, _ in
             try await H2TestClient.withConnection(port: port) { client in
                 let id = client.request(path: "/grpc.health.v1.Health/Check", method: method, body: nil, contentType: contentType)
                 try await client.run { $0.stream(id).closed }
@@ -92,7 +56,7 @@ struct GRPCServerTests {
 
     @Test("A 5 MiB declared message is RESOURCE_EXHAUSTED, then RST_STREAM(NO_ERROR)")
     func oversized() async throws {
-        try await withServer { port, _, _, _ in
+        try await withTestGRPCServer { port, _, _, _ in
             try await H2TestClient.withConnection(port: port) { client in
                 let id = client.request(path: "/grpc.health.v1.Health/Check", body: [0, 0, 0x50, 0, 0], endStream: false)
                 try await client.run { $0.stream(id).closed }
@@ -104,7 +68,7 @@ struct GRPCServerTests {
 
     @Test("Watch sends the status at once and each change; a client cancel frees it and the connection stays usable")
     func watchAndCancel() async throws {
-        try await withServer { port, health, _, _ in
+        try await withTestGRPCServer { port, health, _, _ in
             try await H2TestClient.withConnection(port: port) { client in
                 let watch = client.request(path: "/grpc.health.v1.Health/Watch", body: [0, 0, 0, 0, 3, 0x0A, 0x01, 0x78])
                 try await client.run { $0.stream(watch).data.count >= 7 }
@@ -125,7 +89,7 @@ struct GRPCServerTests {
 
     @Test("grpc-timeout ends a Watch with DEADLINE_EXCEEDED in trailers")
     func deadline() async throws {
-        try await withServer { port, _, _, _ in
+        try await withTestGRPCServer { port, _, _, _ in
             try await H2TestClient.withConnection(port: port) { client in
                 let start = ContinuousClock.now
                 let id = client.request(path: "/grpc.health.v1.Health/Watch", headers: [("grpc-timeout", "150m")], body: emptyCheck)
@@ -141,7 +105,7 @@ struct GRPCServerTests {
 
     @Test("Reflection answers each message before the client half-closes (lock-step), then ends OK")
     func reflectionLockStep() async throws {
-        try await withServer { port, _, _, _ in
+        try await withTestGRPCServer { port, _, _, _ in
             try await H2TestClient.withConnection(port: port) { client in
                 let listServices: [UInt8] = [0x3A, 0x01, 0x2A]  // list_services = "*"
                 let id = client.request(
@@ -165,7 +129,7 @@ struct GRPCServerTests {
 
     @Test("Hundreds of concurrent calls on one connection all succeed")
     func concurrentCalls() async throws {
-        try await withServer { port, _, _, _ in
+        try await withTestGRPCServer { port, _, _, _ in
             try await H2TestClient.withConnection(port: port) { client in
                 let ids = (0..<300).map { _ in client.request(path: "/grpc.health.v1.Health/Check", body: emptyCheck) }
                 try await client.run { client in ids.allSatisfy { client.stream($0).closed } }
@@ -176,7 +140,7 @@ struct GRPCServerTests {
 
     @Test("Graceful shutdown: NOT_SERVING pushed, two GOAWAYs, streams end UNAVAILABLE, connection closes, run returns")
     func gracefulShutdown() async throws {
-        try await withServer(goAwayDelay: .milliseconds(200)) { port, _, group, server in
+        try await withTestGRPCServer(goAwayDelay: .milliseconds(200)) { port, _, group, server in
             try await H2TestClient.withConnection(port: port) { client in
                 let watch = client.request(path: "/grpc.health.v1.Health/Watch", body: emptyCheck)
                 try await client.run { $0.stream(watch).data.count >= 7 }
@@ -198,7 +162,7 @@ struct GRPCServerTests {
 
     @Test("Graceful shutdown lets an in-flight unary call finish")
     func inFlightUnaryFinishes() async throws {
-        try await withServer(register: { $0.register(OutcomeService(probe: HandlerProbe())) }) { port, _, group, _ in
+        try await withTestGRPCServer(register: { $0.register(OutcomeService(probe: HandlerProbe())) }) { port, _, group, _ in
             try await H2TestClient.withConnection(port: port) { client in
                 let check = client.request(path: "/grpc.health.v1.Health/Check", body: emptyCheck)
                 try await client.run { $0.stream(check).closed }
@@ -215,7 +179,7 @@ struct GRPCServerTests {
     @Test("The shutdown grace bounds a drain that a client holds open")
     func graceBoundsDrain() async throws {
         let start = ContinuousClock.now
-        try await withServer(goAwayDelay: .milliseconds(50), shutdownGrace: .milliseconds(400)) { port, _, group, server in
+        try await withTestGRPCServer(goAwayDelay: .milliseconds(50), shutdownGrace: .milliseconds(400)) { port, _, group, server in
             try await H2TestClient.withConnection(port: port) { client in
                 let id = client.request(
                     path: "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
@@ -235,7 +199,7 @@ struct GRPCServerTests {
 
     @Test("A request header list over 16 KiB is RESOURCE_EXHAUSTED; the connection keeps serving")
     func headerListLimit() async throws {
-        try await withServer { port, _, _, _ in
+        try await withTestGRPCServer { port, _, _, _ in
             try await H2TestClient.withConnection(port: port) { client in
                 let big = client.request(
                     path: "/grpc.health.v1.Health/Check",
@@ -256,7 +220,7 @@ struct GRPCServerTests {
 
     @Test("A connection that does not speak HTTP/2 is closed after our SETTINGS; the server keeps serving")
     func badPreface() async throws {
-        try await withServer { port, _, _, _ in
+        try await withTestGRPCServer { port, _, _, _ in
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(host: "127.0.0.1", port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {

@@ -1,4 +1,5 @@
 import GRPCCore
+import GRPCTestSupport
 import Synchronization
 import Testing
 
@@ -62,7 +63,7 @@ struct HandlerOutcomeTests {
         -> H2TestClient.Stream
     {
         var result = H2TestClient.Stream()
-        try await withServer(register: { $0.register(OutcomeService(probe: probe)) }) { port, _, _, _ in
+        try await withTestGRPCServer(register: { $0.register(OutcomeService(probe: probe)) }) { port, _, _, _ in
             try await H2TestClient.withConnection(port: port) { client in
                 let id = client.request(path: "/test.Outcome/\(method)", headers: headers, body: MessageFramer.frame(body))
                 try await client.run { $0.stream(id).closed }
@@ -97,7 +98,7 @@ struct HandlerOutcomeTests {
     @Test("A client reset cancels async work")
     func resetCancelsWork() async throws {
         let probe = HandlerProbe()
-        try await withServer(register: { $0.register(OutcomeService(probe: probe)) }) { port, _, _, _ in
+        try await withTestGRPCServer(register: { $0.register(OutcomeService(probe: probe)) }) { port, _, _, _ in
             try await H2TestClient.withConnection(port: port) { client in
                 let id = client.request(path: "/test.Outcome/Slow", body: MessageFramer.frame([1]))
                 try await client.run { _ in true }
@@ -121,7 +122,7 @@ struct HandlerOutcomeTests {
     @Test("A reset in the same packet as its request leaves no work running")
     func resetBeforeDispatch() async throws {
         let probe = HandlerProbe()
-        try await withServer(register: { $0.register(OutcomeService(probe: probe)) }) { port, _, _, _ in
+        try await withTestGRPCServer(register: { $0.register(OutcomeService(probe: probe)) }) { port, _, _, _ in
             try await H2TestClient.withConnection(port: port) { client in
                 let id = client.request(path: "/test.Outcome/Slow", body: MessageFramer.frame([1]))
                 client.reset(id)

@@ -1,3 +1,4 @@
+import GRPCTestSupport
 import Logging
 import NIOCore
 import NIOPosix
@@ -45,7 +46,7 @@ struct TLSServerTests {
         defer { directory.remove() }
         try directory.install("server1")
         let reloader = try TLSContextReloader(files: directory.files(), checkInterval: .seconds(60), logger: Logger(label: "test.tls"))
-        try await withServer(shutdownGrace: .seconds(3), tls: reloader, handshakeTimeout: handshakeTimeout) { port, _, _, _ in
+        try await withTestGRPCServer(shutdownGrace: .seconds(3), tls: reloader, handshakeTimeout: handshakeTimeout) { port, _, _, _ in
             try await body(port, reloader, directory)
         }
     }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import GRPCCore
-import GRPCServerNIO
-import Logging
-import ServiceLifecycle
+import GRPCTestSupport
 import Testing
 
 @testable import keda_kafka_scaler
@@ -13,17 +11,7 @@ import Testing
 struct HealthCommandTests {
     @Test("SERVING runs clean; NOT_SERVING exits 4; an unknown service exits 3")
     func exitCodes() async throws {
-        let services = ServiceRegistry(reflectionIndex: try ReflectionIndex.embedded())
-        let server = GRPCServer(
-            configuration: GRPCServerConfiguration(host: "127.0.0.1", port: 0, goAwayDelay: .milliseconds(50), shutdownGrace: .seconds(2)),
-            services: services, logger: Logger(label: "test.grpc")
-        )
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)], logger: Logger(label: "test")
-        ))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            let port = try #require(try await server.listeningAddress.port)
+        try await withTestGRPCServer(goAwayDelay: .milliseconds(50), shutdownGrace: .seconds(2)) { port, health, _, _ async throws in
             func exitCode(_ arguments: [String]) async throws -> Int32 {
                 let command = try Health.parse(["--address", "127.0.0.1:\(port)"] + arguments)
                 do {
@@ -34,12 +22,10 @@ struct HealthCommandTests {
                 }
             }
             #expect(try await exitCode([]) == 0)
-            services.health.setStatus(.notServing, for: "")
+            health.setStatus(.notServing, for: "")
             #expect(try await exitCode([]) == Health.Status.unhealthy)
             #expect(try await exitCode(["--service", "grpc.health.v1.Health"]) == 0)
             #expect(try await exitCode(["--service", "nope"]) == Health.Status.rpcFailure)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
     }
 }
