@@ -33,11 +33,22 @@ let package = Package(
         // Duration conversions every layer needs (seconds, milliseconds, nanoseconds), in one place.
         .target(name: "TimeUnits", swiftSettings: swiftSettings),
         // Trigger metadata → Source + ScalingParameters, lag math, the librdkafka client.
+        // Trigger parsing, sources and the lag math: no librdkafka, testable without a broker.
         .target(
             name: "KafkaLag",
             dependencies: [
                 "TimeUnits",
-                "CRdKafka", "CCrypto",
+                "CCrypto",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The librdkafka client that reads one observation of a source.
+        .target(
+            name: "LibrdkafkaClient",
+            dependencies: [
+                "TimeUnits",
+                "KafkaLag",
+                "CRdKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -89,6 +100,7 @@ let package = Package(
         .target(
             name: "KafkaScaler",
             dependencies: [
+                "LibrdkafkaClient",
                 "TimeUnits",
                 "GRPCCore", "GRPCServerNIO", "ScalerRegistry", "KafkaLag", "CKedaProto",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -133,6 +145,7 @@ let package = Package(
         .executableTarget(
             name: "keda-kafka-scaler",
             dependencies: [
+                "LibrdkafkaClient",
                 "TimeUnits",
                 "CProcess",
                 "GRPCServerNIO",
@@ -206,7 +219,7 @@ let package = Package(
         // bench/lag-engine: observe() latency and Kafka requests per evaluation.
         .executableTarget(
             name: "lag-engine-bench",
-            dependencies: ["TimeUnits", "KafkaLag", "KafkaMockCluster", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LibrdkafkaClient", "TimeUnits", "KafkaLag", "KafkaMockCluster", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         // Test binary only: starts librdkafka's C11 threads through pthread_create, which the
@@ -214,7 +227,7 @@ let package = Package(
         .target(name: "CSanitizerThreads", path: "Tests/CSanitizerThreads"),
         .testTarget(
             name: "KafkaClientTests",
-            dependencies: ["TimeUnits", "KafkaLag", "KafkaMockCluster", "CRdKafka", "CSanitizerThreads"],
+            dependencies: ["LibrdkafkaClient", "TimeUnits", "KafkaLag", "KafkaMockCluster", "CRdKafka", "CSanitizerThreads"],
             swiftSettings: swiftSettings
         ),
     ]

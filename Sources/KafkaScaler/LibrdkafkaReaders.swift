@@ -1,4 +1,5 @@
 import KafkaLag
+import LibrdkafkaClient
 import Logging
 import ScalerRegistry
 
@@ -19,10 +20,17 @@ public struct LibrdkafkaReaders: OffsetReaderFactory {
         self.roles = STSRoleAssumer(timeout: configuration.kafkaTimeout)
     }
 
-    public func makeReader(for settings: ConnectionSettings) throws(KafkaLagError) -> any OffsetReader {
+    /// Opens the client on a thread of its own: `rd_kafka_new` starts threads and resolves
+    /// names, and must not hold a thread of the cooperative pool.
+    public func makeReader(for settings: ConnectionSettings) async throws(KafkaLagError) -> any OffsetReader {
         var logger = logger
         logger[metadataKey: "kafka.connection"] = "\(settings.fingerprint)"
-        return try KafkaClient(connection: settings, configuration: configuration, tokens: tokenSource(for: settings.security), logger: logger)
+        let (configuration, tokens) = (configuration, try tokenSource(for: settings.security))
+        return try await BlockingCalls.run { [logger] in
+            Result { () throws(KafkaLagError) in
+                try KafkaClient(connection: settings, configuration: configuration, tokens: tokens, logger: logger) as any OffsetReader
+            }
+        }.get()
     }
 
     /// The OAUTHBEARER token source of `security`, nil for other mechanisms.

@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCServerNIO
 import KafkaLag
+import LibrdkafkaClient
 import Logging
 import ScalerRegistry
 import ServiceLifecycle

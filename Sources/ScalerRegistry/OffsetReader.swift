@@ -15,8 +15,9 @@ public protocol OffsetReader: AnyObject, Sendable {
 /// Opens connections for the pool.
 public protocol OffsetReaderFactory: Sendable {
     /// A reader for `settings`. Invalid settings (a PEM that does not parse) fail
-    /// here with `invalidMetadata` naming the key.
-    func makeReader(for settings: ConnectionSettings) throws(KafkaLagError) -> any OffsetReader
+    /// here with `invalidMetadata` naming the key. Opening may block (librdkafka starts
+    /// threads and resolves names): the factory keeps that off the cooperative pool.
+    func makeReader(for settings: ConnectionSettings) async throws(KafkaLagError) -> any OffsetReader
 }
 
 /// Turns raw trigger metadata into a source again after a failure or on reload,

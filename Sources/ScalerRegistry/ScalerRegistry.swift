@@ -464,11 +464,13 @@ public final class ScalerRegistry: Sendable {
         return nil
     }
 
-    /// A new connection, made on a thread of its own: `rd_kafka_new` starts threads and
-    /// must not hold a thread of the cooperative pool.
+    /// A new connection, opened outside the lock.
     private func makeReader(for settings: ConnectionSettings) async -> Result<PooledReader, KafkaLagError> {
-        let readers = readers
-        return await BlockingCalls.run { Result { () throws(KafkaLagError) in PooledReader(try readers.makeReader(for: settings)) } }
+        do {
+            return .success(PooledReader(try await readers.makeReader(for: settings)))
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// The failure path of DESIGN.md §4: re-resolve, adopt or rebuild. Returns the pin

@@ -5,6 +5,7 @@ import Glibc
 #endif
 import KafkaLag
 import KafkaMockCluster
+import LibrdkafkaClient
 import Logging
 import TimeUnits
 

@@ -1,4 +1,5 @@
 import KafkaLag
+import LibrdkafkaClient
 import Testing
 
 extension MockClusterTests {

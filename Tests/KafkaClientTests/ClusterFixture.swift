@@ -1,6 +1,7 @@
 import Foundation
 import KafkaLag
 import KafkaMockCluster
+import LibrdkafkaClient
 import Logging
 import Testing
 import TimeUnits

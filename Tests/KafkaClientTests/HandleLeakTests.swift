@@ -1,6 +1,7 @@
 import Foundation
 import KafkaLag
 import KafkaMockCluster
+import LibrdkafkaClient
 import Testing
 
 /// A closed client leaves no librdkafka thread and no socket behind.

@@ -1,5 +1,6 @@
 import CRdKafka
 @testable import KafkaLag
+@testable import LibrdkafkaClient
 import Testing
 import TimeUnits
 

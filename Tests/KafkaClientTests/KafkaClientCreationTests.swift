@@ -1,4 +1,5 @@
 import KafkaLag
+import LibrdkafkaClient
 import Logging
 import Testing
 
@@ -42,5 +43,16 @@ struct KafkaClientCreationTests {
         }
         #expect(error?.code == .invalidMetadata)
         #expect(error?.message.contains("wrong-password") == false)
+    }
+
+    @Test("an OAUTHBEARER connection without a token source is refused before librdkafka starts")
+    func noTokenSource() throws {
+        let metadata = ["bootstrapServers": "b:9092", "consumerGroup": "g", "topic": "t", "sasl": "oauthbearer"]
+        let source = try KafkaTrigger(metadata: metadata, profile: ["oauthToken": "tok"]).source
+        let error = #expect(throws: KafkaLagError.self) {
+            try KafkaClient(connection: source.connection, logger: ClusterFixture.logger)
+        }
+        #expect(error?.code == .invalidMetadata)
+        #expect(error?.message.contains("needs a token source") == true)
     }
 }

@@ -18,6 +18,7 @@
 import Foundation
 import KafkaLag
 import KafkaMockCluster
+import LibrdkafkaClient
 import Testing
 
 extension MockClusterTests {

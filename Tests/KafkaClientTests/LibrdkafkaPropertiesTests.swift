@@ -1,4 +1,5 @@
 @testable import KafkaLag
+@testable import LibrdkafkaClient
 import Testing
 
 @Suite("ConnectionSettings → librdkafka properties")

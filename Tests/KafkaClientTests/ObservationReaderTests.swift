@@ -1,4 +1,5 @@
 import KafkaLag
+@testable import LibrdkafkaClient
 import Synchronization
 import Testing
 

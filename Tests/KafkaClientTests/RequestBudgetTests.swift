@@ -1,5 +1,6 @@
 import KafkaLag
 import KafkaMockCluster
+import LibrdkafkaClient
 import Testing
 
 /// DESIGN.md §5: one evaluation costs one OffsetFetch to the group coordinator, at

@@ -1,4 +1,5 @@
 import KafkaLag
+import LibrdkafkaClient
 import Logging
 import Synchronization
 import Testing

@@ -1,6 +1,5 @@
 import Foundation
 import KafkaLag
-import Logging
 import Testing
 
 /// SASL/OAUTHBEARER without a network: the `oauthToken` profile key, the static token
@@ -78,15 +77,5 @@ struct OAuthBearerTests {
         let token = OAuthToken(value: "secret-token-1", expiry: Date(), principal: "p")
         #expect(!String(describing: token).contains("secret-token-1"))
         #expect(!String(reflecting: token).contains("secret-token-1"))
-    }
-
-    @Test("an OAUTHBEARER connection without a token source is refused before librdkafka starts")
-    func noTokenSource() throws {
-        let source = try KafkaTrigger(metadata: Self.base, profile: ["oauthToken": "tok"]).source
-        let error = #expect(throws: KafkaLagError.self) {
-            try KafkaClient(connection: source.connection, logger: Logger(label: "test"))
-        }
-        #expect(error?.code == .invalidMetadata)
-        #expect(error?.message.contains("needs a token source") == true)
     }
 }

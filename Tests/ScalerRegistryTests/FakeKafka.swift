@@ -37,12 +37,12 @@ final class FakeKafka: OffsetReaderFactory, SourceResolver {
     var reads: Int { state.withLock(\.reads) }
     var readersMade: Int { state.withLock(\.readersMade) }
 
-    func makeReader(for settings: ConnectionSettings) throws(KafkaLagError) -> any OffsetReader {
+    func makeReader(for settings: ConnectionSettings) async throws(KafkaLagError) -> any OffsetReader {
         let delay = state.withLock { state in
             state.readersMade += 1
             return state.openDelay
         }
-        if delay > .zero { Thread.sleep(forTimeInterval: delay.inSeconds) }
+        if delay > .zero { try? await Task.sleep(for: delay) }
         return Reader(kafka: self)
     }
 

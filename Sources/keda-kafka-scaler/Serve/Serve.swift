@@ -3,6 +3,7 @@ import Foundation
 import GRPCServerNIO
 import KafkaLag
 import KafkaScaler
+import LibrdkafkaClient
 import Logging
 import ScalerRegistry
 import ServiceLifecycle

@@ -1,3 +1,4 @@
+import KafkaLag
 import Dispatch
 import Synchronization
 

@@ -1,3 +1,4 @@
+import KafkaLag
 import Logging
 
 /// One pooled Kafka connection (one librdkafka handle) serving every

@@ -1,3 +1,5 @@
+import KafkaLag
+
 /// Who may use a librdkafka handle, and when it may be destroyed: a close
 /// waits for queries in flight, because `rd_kafka_destroy` under a running
 /// `rd_kafka_offsets_for_times` would free memory that call still uses.

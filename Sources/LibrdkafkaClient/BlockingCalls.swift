@@ -1,3 +1,4 @@
+import KafkaLag
 import Dispatch
 
 /// Runs librdkafka calls that block for up to their timeout (metadata,

@@ -1,3 +1,4 @@
+import KafkaLag
 import Synchronization
 
 /// Partition ids per topic, as last read from a Metadata response, trusted

@@ -1,3 +1,4 @@
+import KafkaLag
 import Foundation
 
 /// A snapshot of librdkafka's statistics JSON (`statistics.interval.ms`),

@@ -1,3 +1,4 @@
+import KafkaLag
 import CRdKafka
 import Dispatch
 import Foundation

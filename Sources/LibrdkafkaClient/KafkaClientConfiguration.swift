@@ -1,3 +1,5 @@
+import KafkaLag
+
 /// How a ``KafkaClient`` talks to Kafka, apart from where (``ConnectionSettings``).
 /// Shared by every pooled connection; the registry builds it from flags.
 public struct KafkaClientConfiguration: Sendable, Hashable {

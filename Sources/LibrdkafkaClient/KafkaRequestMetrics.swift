@@ -1,3 +1,4 @@
+import KafkaLag
 import Metrics
 
 /// `kafka_scaler_kafka_requests_total{api}`: requests this process sent to Kafka,

@@ -1,3 +1,4 @@
+import KafkaLag
 import Synchronization
 
 /// A one-shot wake-up that a librdkafka thread fires when a result queue

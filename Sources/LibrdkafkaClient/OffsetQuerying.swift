@@ -1,3 +1,5 @@
+import KafkaLag
+
 /// The Kafka round trips one observation is made of. ``ObservationReader``
 /// composes them; ``KafkaClient`` implements them over librdkafka, and tests
 /// implement them in memory (the 2.0.2 mock cluster cannot answer the

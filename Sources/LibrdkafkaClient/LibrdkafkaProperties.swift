@@ -1,3 +1,4 @@
+import KafkaLag
 import Foundation
 import TimeUnits
 

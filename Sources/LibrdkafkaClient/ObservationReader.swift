@@ -1,3 +1,5 @@
+import KafkaLag
+
 /// Reads one ``Observation`` for a ``Source`` with the fewest round trips:
 /// one OffsetFetch and one batched ListOffsets, run concurrently when the topic
 /// is known; partitions come from the metadata cache.
