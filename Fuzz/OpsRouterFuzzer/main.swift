@@ -13,10 +13,10 @@ import ScalerRegistry
 let resolver = TriggerResolver(directory: AuthProfileDirectory(root: nil), allowedBrokers: [])
 let routes = OpsRoutes(
     registry: ScalerRegistry(
-        configuration: .defaults, readers: LibrdkafkaReaders(configuration: .defaults, logger: quietLogger), resolver: resolver,
+        configuration: .defaults, readers: LibrdkafkaReaderFactory(configuration: .defaults, logger: quietLogger), resolver: resolver,
         clock: SystemRegistryClock(), logger: quietLogger
     ),
-    health: ServiceRegistry(reflectionIndex: try ReflectionIndex.embedded()).health,
+    health: ServiceCatalog(reflectionIndex: try ReflectionIndex.embedded()).health,
     metrics: { Array("# no metrics\n".utf8) },
     access: OpsAccess(adminTokenFile: nil, trustLoopback: true, openRegistry: true),
     logger: quietLogger

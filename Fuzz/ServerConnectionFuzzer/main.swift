@@ -14,10 +14,10 @@ import ServiceLifecycle
 /// brokers outside an empty allow-list, so no input makes the process dial anything.
 let resolver = TriggerResolver(directory: AuthProfileDirectory(root: nil), allowedBrokers: [])
 let registry = ScalerRegistry(
-    configuration: .defaults, readers: LibrdkafkaReaders(configuration: .defaults, logger: quietLogger), resolver: resolver,
+    configuration: .defaults, readers: LibrdkafkaReaderFactory(configuration: .defaults, logger: quietLogger), resolver: resolver,
     clock: SystemRegistryClock(), logger: quietLogger
 )
-var services = ServiceRegistry(reflectionIndex: try ReflectionIndex.embedded())
+var services = ServiceCatalog(reflectionIndex: try ReflectionIndex.embedded())
 services.register(ExternalScalerService(registry: registry, resolver: resolver))
 let server = GRPCServer(
     configuration: GRPCServerConfiguration(host: "127.0.0.1", port: 0, handshakeTimeout: .seconds(2)),

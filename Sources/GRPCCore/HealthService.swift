@@ -1,23 +1,23 @@
 internal import CKedaProto
 
-/// `grpc.health.v1.Health` (doc/health-checking.md): Check answers from the registry,
+/// `grpc.health.v1.Health` (doc/health-checking.md): Check answers from the status board,
 /// Watch streams the current status and then every change.
 public struct HealthService: RPCService {
     /// The statuses served.
-    public let registry: HealthStatusRegistry
+    public let statuses: HealthStatusBoard
 
-    /// Serves the statuses of `registry`.
-    public init(registry: HealthStatusRegistry) {
-        self.registry = registry
+    /// Serves the statuses of `statuses`.
+    public init(statuses: HealthStatusBoard) {
+        self.statuses = statuses
     }
 
     public var serviceName: String { "grpc.health.v1.Health" }
 
     public var methods: [RPCMethod] {
-        let registry = self.registry
+        let statuses = self.statuses
         let methods: [RPCMethod] = [
             .unary("Check", request: Self.requestCodec, response: Self.responseCodec) { service, _ in
-                guard let status = registry.status(of: service) else {
+                guard let status = statuses.status(of: service) else {
                     return .failure(RPCError(code: .notFound, message: ""))
                 }
                 return .response(status)
@@ -25,7 +25,7 @@ public struct HealthService: RPCService {
             .serverStreaming("Watch", request: Self.requestCodec, response: Self.responseCodec) {
                 service, _, writer in
                 var lastSent: ServingStatus?
-                for await status in registry.watch(service) where status != lastSent {
+                for await status in statuses.watch(service) where status != lastSent {
                     writer.send(status)
                     lastSent = status
                 }

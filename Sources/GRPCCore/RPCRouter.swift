@@ -8,7 +8,7 @@ public struct RPCRoute: Sendable {
     public let metrics: MethodMetrics
 }
 
-/// The immutable path → method table a server serves; built by `ServiceRegistry`.
+/// The immutable path → method table a server serves; built by `ServiceCatalog`.
 public struct RPCRouter: Sendable {
     private let routes: [String: RPCRoute]
     /// The full names of every served service, in registration order.

@@ -33,7 +33,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
     private let settings: GRPCServerConfiguration.HTTP2
     private let handshakeTimeout: Duration
     private let idleTimeout: Duration
-    private let connections: ConnectionRegistry
+    private let connections: ConnectionTracker
     private var logger: Logger
     private var session: HTTP2ServerSession?
     private var context: ChannelHandlerContext?
@@ -59,7 +59,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
     /// Connection-window bytes released (requests dispatched or dropped) and not yet given back.
     private var releasedBytes = 0
 
-    init(router: RPCRouter, configuration: GRPCServerConfiguration, connections: ConnectionRegistry, logger: Logger) {
+    init(router: RPCRouter, configuration: GRPCServerConfiguration, connections: ConnectionTracker, logger: Logger) {
         self.router = router
         settings = configuration.http2
         handshakeTimeout = configuration.handshakeTimeout
@@ -155,7 +155,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler, HTTP2ServerSessionDele
         close()
     }
 
-    // MARK: - Shutdown (called through ConnectionRegistry)
+    // MARK: - Shutdown (called through ConnectionTracker)
 
     /// First GOAWAY now, the final one after `goAwayDelay`; long-lived streams then end UNAVAILABLE.
     func beginGracefulShutdown(goAwayDelay: Duration) {

@@ -23,18 +23,18 @@ public final class GRPCServer: Service, Sendable {
 
     private let configuration: GRPCServerConfiguration
     private let router: RPCRouter
-    private let health: HealthStatusRegistry
+    private let health: HealthStatusBoard
     private let group: any EventLoopGroup
     private let logger: Logger
     private let tls: TLSContextReloader?
-    private let connections = ConnectionRegistry()
+    private let connections = ConnectionTracker()
     private let binding = Mutex(Binding.waiting([]))
 
     /// Serves `services` (plus Health and reflection) as `configuration` says, over TLS
     /// when `tls` is given (its files are watched while the server runs), else h2c.
     public init(
         configuration: GRPCServerConfiguration,
-        services: ServiceRegistry,
+        services: ServiceCatalog,
         tls: TLSContextReloader? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger

@@ -60,7 +60,7 @@ struct OpsResponse {
 /// The ops endpoints. Routing is separate from the socket so tests can call it.
 struct OpsRoutes: Sendable {
     let registry: ScalerRegistry
-    let health: HealthStatusRegistry
+    let health: HealthStatusBoard
     let metrics: @Sendable () -> [UInt8]
     let access: OpsAccess
     let logger: Logger

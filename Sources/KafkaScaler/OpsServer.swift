@@ -37,7 +37,7 @@ public struct OpsServer: Service {
     private let routes: OpsRoutes
     private let logger: Logger
 
-    public init(configuration: Configuration, registry: ScalerRegistry, health: HealthStatusRegistry,
+    public init(configuration: Configuration, registry: ScalerRegistry, health: HealthStatusBoard,
                 metrics: @escaping @Sendable () -> [UInt8], logger: Logger) {
         self.configuration = configuration
         self.routes = OpsRoutes(registry: registry, health: health, metrics: metrics, access: configuration.access, logger: logger)

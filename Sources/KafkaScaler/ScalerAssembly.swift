@@ -41,12 +41,12 @@ public struct ScalerAssembly {
         )
         registry = ScalerRegistry(
             configuration: registryConfiguration,
-            readers: LibrdkafkaReaders(configuration: kafka, logger: logger("keda-kafka-scaler.kafka")),
+            readers: LibrdkafkaReaderFactory(configuration: kafka, logger: logger("keda-kafka-scaler.kafka")),
             resolver: resolver,
             clock: SystemRegistryClock(),
             logger: logger("keda-kafka-scaler.registry")
         )
-        var registered = ServiceRegistry(reflectionIndex: try ReflectionIndex.embedded())
+        var registered = ServiceCatalog(reflectionIndex: try ReflectionIndex.embedded())
         registered.register(ExternalScalerService(registry: registry, resolver: resolver))
         server = GRPCServer(
             configuration: grpc,

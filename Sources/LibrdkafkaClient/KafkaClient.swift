@@ -8,7 +8,7 @@ public final class KafkaClient: Sendable {
     private let connection: ConnectionSettings
     private let configuration: KafkaClientConfiguration
     private let handle: KafkaHandle
-    private let reader: ObservationReader<LibrdkafkaQueries>
+    private let reader: ObservationAssembly<LibrdkafkaQueries>
 
     /// Connects lazily: no request is sent before the first ``observe(_:deadline:)``.
     ///
@@ -32,7 +32,7 @@ public final class KafkaClient: Sendable {
         self.connection = connection
         self.configuration = configuration
         self.handle = try KafkaHandle(properties: properties, tokens: tokens, logger: logger)
-        self.reader = ObservationReader(
+        self.reader = ObservationAssembly(
             queries: LibrdkafkaQueries(handle: handle, cache: TopicMetadataCache(maxAge: configuration.metadataMaxAge))
         )
     }

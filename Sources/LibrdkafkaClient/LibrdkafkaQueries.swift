@@ -4,11 +4,11 @@ import Dispatch
 import Synchronization
 import TimeUnits
 
-/// ``OffsetQuerying`` over one librdkafka handle: topic-scoped Metadata
+/// ``OffsetQueries`` over one librdkafka handle: topic-scoped Metadata
 /// (cached), admin ListConsumerGroupOffsets (one OffsetFetch), and
 /// `rd_kafka_offsets_for_times` with logical END offsets (one ListOffsets per
 /// leader, all partitions at once).
-struct LibrdkafkaQueries: OffsetQuerying {
+struct LibrdkafkaQueries: OffsetQueries {
     let handle: KafkaHandle
     let cache: TopicMetadataCache
 

@@ -65,7 +65,7 @@ public final class ScalerRegistry: Sendable {
 
     public let configuration: Configuration
     private let state: Mutex<State>
-    private let readers: any OffsetReaderFactory
+    private let readers: any KafkaReaderFactory
     private let resolver: any SourceResolver
     /// What ``checkProfiles()`` remembers between passes.
     private let profileWatch = Mutex(ProfileWatch())
@@ -75,13 +75,13 @@ public final class ScalerRegistry: Sendable {
 
     /// A registry that reads through `readers` and re-resolves its entries' sources with
     /// `resolver`, the one that resolves the requests.
-    public convenience init(configuration: Configuration, readers: any OffsetReaderFactory, resolver: TriggerResolver,
+    public convenience init(configuration: Configuration, readers: any KafkaReaderFactory, resolver: TriggerResolver,
                             clock: any RegistryClock, logger: Logger) {
         self.init(configuration: configuration, readers: readers, resolver: resolver as any SourceResolver, clock: clock, logger: logger)
     }
 
     /// Tests substitute a resolver that needs no profile files.
-    init(configuration: Configuration, readers: any OffsetReaderFactory, resolver: any SourceResolver,
+    init(configuration: Configuration, readers: any KafkaReaderFactory, resolver: any SourceResolver,
          clock: any RegistryClock, logger: Logger) {
         self.configuration = configuration
         self.readers = readers

@@ -36,7 +36,7 @@ struct ProbeService: RPCService {
 }
 
 /// A real GRPCServer with the probe service, shut down when `body` ends.
-func withProbeServer(_ body: (_ port: Int, _ health: HealthStatusRegistry) async throws -> Void) async throws {
+func withProbeServer(_ body: (_ port: Int, _ health: HealthStatusBoard) async throws -> Void) async throws {
     try await withTestGRPCServer(goAwayDelay: .milliseconds(50), shutdownGrace: .seconds(2), register: { $0.register(ProbeService()) }) {
         port, health, _, _ in try await body(port, health)
     }

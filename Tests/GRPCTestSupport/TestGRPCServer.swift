@@ -17,10 +17,10 @@ public func withTestGRPCServer(
     shutdownGrace: Duration = .seconds(5),
     tls: TLSContextReloader? = nil,
     handshakeTimeout: Duration = .seconds(10),
-    register: (inout ServiceRegistry) -> Void = { _ in },
-    _ body: (_ port: Int, _ health: HealthStatusRegistry, _ group: ServiceGroup, _ server: GRPCServer) async throws -> Void
+    register: (inout ServiceCatalog) -> Void = { _ in },
+    _ body: (_ port: Int, _ health: HealthStatusBoard, _ group: ServiceGroup, _ server: GRPCServer) async throws -> Void
 ) async throws {
-    var services = ServiceRegistry(reflectionIndex: try ReflectionIndex.embedded())
+    var services = ServiceCatalog(reflectionIndex: try ReflectionIndex.embedded())
     register(&services)
     let server = GRPCServer(
         configuration: GRPCServerConfiguration(

@@ -3,7 +3,7 @@
 // Mock limits hit (librdkafka 2.0.2, src/rdkafka_mock_handlers.c):
 // - OffsetFetch with null topics (ListConsumerGroupOffsets(group, NULL), KEDA's empty-topic mode)
 //   returns an empty list instead of every committed partition: that path is tested over a fake
-//   query layer in ObservationReaderTests.
+//   query layer in ObservationAssemblyTests.
 // - Commits from a consumer that never joined are stored with generation -1 and no members;
 //   the mock does not check generations, so they succeed.
 // - An unknown group answers OffsetFetch with no error and offset -1 everywhere.
@@ -244,7 +244,7 @@ extension MockClusterTests {
                     let before = try #require(await client.nextStatistics())
                     let observation = try await client.observe(Source(connection: cluster.connection, consumerGroup: "g", topic: ""))
                     let after = try #require(await client.nextStatistics())
-                    // A real broker returns t/0 here; ObservationReaderTests covers what follows.
+                    // A real broker returns t/0 here; ObservationAssemblyTests covers what follows.
                     #expect(observation == Observation(committed: [:], latest: [:]))
                     #expect(after.requests(since: before)["OffsetFetch"] == 1)
                     #expect(after.requests(since: before)["ListOffsets"] == nil)

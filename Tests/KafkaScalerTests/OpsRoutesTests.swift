@@ -8,15 +8,15 @@ import Testing
 @testable import KafkaScaler
 
 /// Never asked to read: these tests only admit and reload.
-private struct NoKafka: OffsetReaderFactory {
-    func makeReader(for settings: ConnectionSettings) throws(KafkaLagError) -> any OffsetReader {
+private struct NoKafka: KafkaReaderFactory {
+    func makeReader(for settings: ConnectionSettings) throws(KafkaLagError) -> any KafkaReader {
         throw KafkaLagError(.internalError, "no Kafka in ops tests")
     }
 }
 
 @Suite("Ops routes: readiness, registry listing, reload authorization")
 struct OpsRoutesTests {
-    let health = HealthStatusRegistry()
+    let health = HealthStatusBoard()
     let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("kks-token-\(UUID().uuidString)").path
 
     func makeRoutes(trustLoopback: Bool = true, openRegistry: Bool = false) -> (OpsRoutes, ScalerRegistry) {

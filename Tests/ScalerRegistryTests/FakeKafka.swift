@@ -7,7 +7,7 @@ import TimeUnits
 /// A stand-in Kafka for registry tests: answers per bootstrap server, counts
 /// readers made and reads, and can be slow. The registry's own logic is what is
 /// under test; the real client is tested against librdkafka's mock cluster.
-final class FakeKafka: OffsetReaderFactory, SourceResolver {
+final class FakeKafka: KafkaReaderFactory, SourceResolver {
     struct State {
         var answers: [String: Result<Observation, KafkaLagError>] = [:]
         var readersMade = 0
@@ -37,7 +37,7 @@ final class FakeKafka: OffsetReaderFactory, SourceResolver {
     var reads: Int { state.withLock(\.reads) }
     var readersMade: Int { state.withLock(\.readersMade) }
 
-    func makeReader(for settings: ConnectionSettings) async throws(KafkaLagError) -> any OffsetReader {
+    func makeReader(for settings: ConnectionSettings) async throws(KafkaLagError) -> any KafkaReader {
         let delay = state.withLock { state in
             state.readersMade += 1
             return state.openDelay
@@ -64,7 +64,7 @@ final class FakeKafka: OffsetReaderFactory, SourceResolver {
         return Fixtures.source(brokers)
     }
 
-    final class Reader: OffsetReader {
+    final class Reader: KafkaReader {
         let kafka: FakeKafka
         init(kafka: FakeKafka) { self.kafka = kafka }
 

@@ -4,7 +4,7 @@ import Logging
 import ScalerRegistry
 
 /// Opens one librdkafka client per pooled connection.
-public struct LibrdkafkaReaders: OffsetReaderFactory {
+public struct LibrdkafkaReaderFactory: KafkaReaderFactory {
     private let configuration: KafkaClientConfiguration
     private let logger: Logger
     /// Shared by every connection, so assumed roles are cached once.
@@ -22,13 +22,13 @@ public struct LibrdkafkaReaders: OffsetReaderFactory {
 
     /// Opens the client on a thread of its own: `rd_kafka_new` starts threads and resolves
     /// names, and must not hold a thread of the cooperative pool.
-    public func makeReader(for settings: ConnectionSettings) async throws(KafkaLagError) -> any OffsetReader {
+    public func makeReader(for settings: ConnectionSettings) async throws(KafkaLagError) -> any KafkaReader {
         var logger = logger
         logger[metadataKey: "kafka.connection"] = "\(settings.fingerprint)"
         let (configuration, tokens) = (configuration, try tokenSource(for: settings.security))
         return try await BlockingCalls.run { [logger] in
             Result { () throws(KafkaLagError) in
-                try KafkaClient(connection: settings, configuration: configuration, tokens: tokens, logger: logger) as any OffsetReader
+                try KafkaClient(connection: settings, configuration: configuration, tokens: tokens, logger: logger) as any KafkaReader
             }
         }.get()
     }
@@ -55,4 +55,4 @@ public struct LibrdkafkaReaders: OffsetReaderFactory {
     }
 }
 
-extension KafkaClient: OffsetReader {}
+extension KafkaClient: KafkaReader {}

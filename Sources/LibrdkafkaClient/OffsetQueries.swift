@@ -1,10 +1,10 @@
 import KafkaLag
 
-/// The Kafka round trips one observation is made of. ``ObservationReader``
+/// The Kafka round trips one observation is made of. ``ObservationAssembly``
 /// composes them; ``KafkaClient`` implements them over librdkafka, and tests
 /// implement them in memory (the 2.0.2 mock cluster cannot answer the
 /// all-topics OffsetFetch).
-public protocol OffsetQuerying: Sendable {
+public protocol OffsetQueries: Sendable {
     /// Partition ids of `topic`, from a metadata cache or a topic-scoped Metadata request.
     /// Unknown topic → `failedPrecondition` with KEDA's `error describing topics: ...`.
     func partitions(ofTopic topic: String, deadline: ContinuousClock.Instant) async throws(KafkaLagError) -> [Int32]

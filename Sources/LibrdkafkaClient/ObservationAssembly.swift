@@ -3,7 +3,7 @@ import KafkaLag
 /// Reads one ``Observation`` for a ``Source`` with the fewest round trips:
 /// one OffsetFetch and one batched ListOffsets, run concurrently when the topic
 /// is known; partitions come from the metadata cache.
-public struct ObservationReader<Queries: OffsetQuerying>: Sendable {
+public struct ObservationAssembly<Queries: OffsetQueries>: Sendable {
     /// The round trips this reader composes.
     public let queries: Queries
 

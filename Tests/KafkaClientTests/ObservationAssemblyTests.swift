@@ -5,7 +5,7 @@ import Testing
 
 /// An in-memory Kafka: what the group committed, what each topic holds, and
 /// failures to inject. Records every query so tests can count round trips.
-final class FakeQueries: OffsetQuerying {
+final class FakeQueries: OffsetQueries {
     struct State {
         var topics: [String: [Int32: Int64]] = [:]
         var committed: [String: [TopicPartition: Int64]] = [:]
@@ -65,8 +65,8 @@ final class FakeQueries: OffsetQuerying {
     }
 }
 
-@Suite("ObservationReader over a fake query layer", .timeLimit(.minutes(1)))
-struct ObservationReaderTests {
+@Suite("ObservationAssembly over a fake query layer", .timeLimit(.minutes(1)))
+struct ObservationAssemblyTests {
     static let connection = ConnectionSettings(bootstrapServers: ["fake:9092"])
     static let deadline = ContinuousClock.now + .seconds(60)
 
@@ -84,7 +84,7 @@ struct ObservationReaderTests {
     @Test("Empty topic: one all-topics OffsetFetch, then every partition of the group's topics")
     func allTopics() async throws {
         let queries = Self.kafka()
-        let observation = try await ObservationReader(queries: queries)
+        let observation = try await ObservationAssembly(queries: queries)
             .observe(Source(connection: Self.connection, consumerGroup: "g", topic: ""), deadline: Self.deadline)
         #expect(observation.committed == [
             Self.tp("a", 0): 4, Self.tp("a", 1): -1, Self.tp("a", 2): 30,
@@ -97,7 +97,7 @@ struct ObservationReaderTests {
     @Test("Empty topic and a group that never committed: no topics, no further request")
     func allTopicsNothingCommitted() async throws {
         let queries = Self.kafka()
-        let observation = try await ObservationReader(queries: queries)
+        let observation = try await ObservationAssembly(queries: queries)
             .observe(Source(connection: Self.connection, consumerGroup: "idle", topic: ""), deadline: Self.deadline)
         #expect(observation == Observation(committed: [:], latest: [:]))
         #expect(queries.calls == ["offsetFetch idle all"])
@@ -108,7 +108,7 @@ struct ObservationReaderTests {
         let queries = Self.kafka()
         queries.state.withLock { $0.committed["g"]?[Self.tp("gone", 0)] = 3 }
         let error = await #expect(throws: KafkaLagError.self) {
-            try await ObservationReader(queries: queries)
+            try await ObservationAssembly(queries: queries)
                 .observe(Source(connection: Self.connection, consumerGroup: "g", topic: ""), deadline: Self.deadline)
         }
         #expect(error?.code == .failedPrecondition)
@@ -117,7 +117,7 @@ struct ObservationReaderTests {
     @Test("With a topic: OffsetFetch and ListOffsets run concurrently, once each")
     func oneTopicConcurrently() async throws {
         let queries = Self.kafka()
-        let observation = try await ObservationReader(queries: queries)
+        let observation = try await ObservationAssembly(queries: queries)
             .observe(Source(connection: Self.connection, consumerGroup: "g", topic: "a"), deadline: Self.deadline)
         #expect(observation.committed == [Self.tp("a", 0): 4, Self.tp("a", 1): -1, Self.tp("a", 2): 30])
         #expect(observation.latest == ["a": [0: 10, 1: 20, 2: 30]])
@@ -131,14 +131,14 @@ struct ObservationReaderTests {
         let queries = Self.kafka()
         queries.state.withLock { $0.failLogEnd = KafkaLagError(.unavailable, "leader gone") }
         let error = await #expect(throws: KafkaLagError.self) {
-            try await ObservationReader(queries: queries)
+            try await ObservationAssembly(queries: queries)
                 .observe(Source(connection: Self.connection, consumerGroup: "g", topic: "b"), deadline: Self.deadline)
         }
         #expect(error == KafkaLagError(.unavailable, "leader gone"))
         #expect(queries.invalidated == ["b"])
 
         let allTopicsError = await #expect(throws: KafkaLagError.self) {
-            try await ObservationReader(queries: queries)
+            try await ObservationAssembly(queries: queries)
                 .observe(Source(connection: Self.connection, consumerGroup: "g", topic: ""), deadline: Self.deadline)
         }
         #expect(allTopicsError?.code == .unavailable)

@@ -3,7 +3,7 @@ import Synchronization
 
 /// The open connections of one server, so that shutdown can reach each of them on its own
 /// event loop and the server can wait until all are gone.
-final class ConnectionRegistry: Sendable {
+final class ConnectionTracker: Sendable {
     private struct State {
         var connections: [ObjectIdentifier: NIOLoopBound<GRPCConnectionHandler>] = [:]
         var goAwayDelay: Duration?

@@ -2,7 +2,7 @@ import KafkaLag
 
 /// Reads a source's offsets through one Kafka connection. The registry pools
 /// these per ``ConnectionSettings``; tests substitute fakes.
-public protocol OffsetReader: AnyObject, Sendable {
+public protocol KafkaReader: AnyObject, Sendable {
     /// One observation of `source`, bounded by `deadline` (or the reader's own Kafka timeout when nil).
     func observe(_ source: Source, deadline: ContinuousClock.Instant?) async throws(KafkaLagError) -> Observation
     /// The connection must be replaced: the pool stops lending it and closes it
@@ -13,11 +13,11 @@ public protocol OffsetReader: AnyObject, Sendable {
 }
 
 /// Opens connections for the pool.
-public protocol OffsetReaderFactory: Sendable {
+public protocol KafkaReaderFactory: Sendable {
     /// A reader for `settings`. Invalid settings (a PEM that does not parse) fail
     /// here with `invalidMetadata` naming the key. Opening may block (librdkafka starts
     /// threads and resolves names): the factory keeps that off the cooperative pool.
-    func makeReader(for settings: ConnectionSettings) async throws(KafkaLagError) -> any OffsetReader
+    func makeReader(for settings: ConnectionSettings) async throws(KafkaLagError) -> any KafkaReader
 }
 
 /// Turns raw trigger metadata into a source again after a failure or on reload,
@@ -33,9 +33,9 @@ protocol SourceResolver: Sendable {
 
 /// Gives a pooled reader an identity, so the pool can count reads per connection.
 final class PooledReader: Sendable {
-    let reader: any OffsetReader
+    let reader: any KafkaReader
 
-    init(_ reader: any OffsetReader) {
+    init(_ reader: any KafkaReader) {
         self.reader = reader
     }
 }

@@ -3,7 +3,7 @@ import Synchronization
 /// The statuses `grpc.health.v1.Health` reports: `""` for the whole server plus each
 /// service by full name (exact match, no wildcards). Watchers learn of every change; once
 /// shutdown begins every status is NOT_SERVING and stays so.
-public final class HealthStatusRegistry: Sendable {
+public final class HealthStatusBoard: Sendable {
     private struct Watcher {
         let service: String
         let continuation: AsyncStream<ServingStatus>.Continuation
@@ -18,7 +18,7 @@ public final class HealthStatusRegistry: Sendable {
 
     private let state = Mutex(State())
 
-    /// Makes an empty registry (only registered names are known).
+    /// Makes an empty board (only registered names are known).
     public init() {}
 
     /// The status of `service`, or nil when it is not registered (Check answers NOT_FOUND).

@@ -1,14 +1,14 @@
 /// Collects the services a server offers. Health and reflection (v1 and v1alpha) are
 /// always served; everything registered is listed by reflection and reported SERVING by
 /// health under its full name.
-public struct ServiceRegistry: Sendable {
+public struct ServiceCatalog: Sendable {
     /// The health statuses the Health service reports; shutdown flips them to NOT_SERVING.
-    public let health: HealthStatusRegistry
+    public let health: HealthStatusBoard
     private let reflectionIndex: ReflectionIndex
     private var services: [any RPCService] = []
 
-    /// Makes a registry serving Health over `health` and reflection over `reflectionIndex`.
-    public init(health: HealthStatusRegistry = HealthStatusRegistry(), reflectionIndex: ReflectionIndex) {
+    /// Makes a catalog serving Health over `health` and reflection over `reflectionIndex`.
+    public init(health: HealthStatusBoard = HealthStatusBoard(), reflectionIndex: ReflectionIndex) {
         self.health = health
         self.reflectionIndex = reflectionIndex
     }
@@ -21,7 +21,7 @@ public struct ServiceRegistry: Sendable {
     /// The routing table: the registered services, Health, and both reflection versions,
     /// with every one of them (and `""`) marked SERVING.
     public func makeRouter() -> RPCRouter {
-        let healthService = HealthService(registry: health)
+        let healthService = HealthService(statuses: health)
         let listed = [healthService.serviceName] + services.map(\.serviceName) + ServerReflectionService.serviceNames
         let reflection = ServerReflectionService.allVersions(index: reflectionIndex, listedServices: listed)
         let all: [any RPCService] = [healthService] + services + reflection
