@@ -2,6 +2,7 @@ import FuzzSupport
 import GRPCCore
 import KafkaLag
 @testable import KafkaScaler
+import LibrdkafkaClient
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1

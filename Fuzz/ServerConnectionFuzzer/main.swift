@@ -4,6 +4,8 @@ import GRPCCore
 import GRPCServerNIO
 import KafkaLag
 import KafkaScaler
+import LibrdkafkaClient
+import NIOCore
 import ScalerRegistry
 import ServiceLifecycle
 

@@ -1,6 +1,6 @@
 public import GRPCCore
 public import NIOCore
-import NIOPosix
+public import NIOPosix
 import NIOSSL
 import Synchronization
 

@@ -54,9 +54,6 @@ final class HTTP2ClientSession {
         nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0
     }
 
-    /// The number of calls in flight.
-    var openCalls: Int { calls.count }
-
     /// Starts a unary call: HEADERS for `POST path` with the gRPC headers, then the
     /// framed message with END_STREAM. Returns the stream id, or the reason it cannot start.
     func startCall(path: String, authority: String, timeout: Duration?, message: [UInt8]) -> Result<Int32, RPCError> {

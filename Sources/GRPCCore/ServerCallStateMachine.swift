@@ -58,8 +58,6 @@ public struct ServerCallStateMachine: Sendable {
 
     /// True once the response ended (trailers or an HTTP rejection went out).
     public var isFinished: Bool { response == .finished }
-    /// True once response HEADERS were sent.
-    public var hasSentHeaders: Bool { response != .idle }
     /// Request bytes held until dispatch (a partial message, or a whole one waiting for
     /// END_STREAM): the transport keeps their connection window closed meanwhile.
     public var bufferedRequestBytes: Int {

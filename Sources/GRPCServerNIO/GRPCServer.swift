@@ -1,7 +1,7 @@
 public import GRPCCore
 public import Logging
 public import NIOCore
-import NIOPosix
+public import NIOPosix
 import NIOSSL
 public import ServiceLifecycle
 import Metrics

@@ -57,8 +57,6 @@ final class HTTP2ServerSession {
         /// True for a header block over too many CONTINUATION frames, which nghttp2 ends
         /// without a GOAWAY of its own.
         var isContinuationFlood: Bool { code == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS.rawValue }
-        /// True when the owner's delegate refused a frame (`sessionShouldAccept`).
-        var isRefusedByOwner: Bool { code == NGHTTP2_ERR_CALLBACK_FAILURE.rawValue }
     }
 
     private var session: OpaquePointer?

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The two claims of a JSON Web Token that SASL/OAUTHBEARER needs: when it expires
 /// and whom it names. Read without verifying the signature: the broker verifies it,

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// KEDA's `aws_msk_iam` token provider, as aws-msk-iam-sasl-signer-go builds it: a
 /// SigV4-presigned `GET https://kafka.<region>.amazonaws.com/?Action=kafka-cluster:Connect`

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One SASL/OAUTHBEARER token as librdkafka takes it: the value, when it expires,
 /// the principal it names, and the SASL extensions sent with it.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// AWS Signature Version 4 (the canonical request, the string to sign, the derived
 /// signing key) for MSK IAM's presigned `kafka-cluster:Connect` URL. Checked against

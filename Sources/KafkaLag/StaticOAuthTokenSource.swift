@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A token the operator keeps in the auth profile (`oauthToken`), for identity
 /// providers whose tokens another process mints (a sidecar rewriting the Secret): the

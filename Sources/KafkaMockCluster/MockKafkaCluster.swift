@@ -1,7 +1,7 @@
 import CRdKafka
 import Dispatch
 import Foundation
-import KafkaLag
+public import KafkaLag
 import Synchronization
 import TimeUnits
 
@@ -30,7 +30,6 @@ public final class MockKafkaCluster: @unchecked Sendable {
 
     private struct State {
         var committers: [String: Committer] = [:]
-        var failedDeliveries = 0
         var closed = false
     }
 

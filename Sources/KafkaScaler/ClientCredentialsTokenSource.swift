@@ -1,5 +1,5 @@
-import Foundation
-import KafkaLag
+public import Foundation
+public import KafkaLag
 import NIOHTTP1
 
 /// KEDA's `bearer` token provider: the OAuth 2 client-credentials grant (RFC 6749

@@ -1,8 +1,8 @@
-import GRPCCore
+public import GRPCCore
 import KafkaLag
 import Logging
 import Metrics
-import ScalerRegistry
+public import ScalerRegistry
 
 /// `externalscaler.ExternalScaler`, served from the versioned connection registry:
 /// lag exactly as KEDA's in-tree `kafka` trigger computes it, one Kafka read per

@@ -1,7 +1,7 @@
 import NIOCore
-import NIOHTTP1
+public import NIOHTTP1
 import NIOPosix
-import NIOSSL
+public import NIOSSL
 import Synchronization
 
 /// A minimal HTTP/1.1 client: one request per connection, bounded by a timeout from

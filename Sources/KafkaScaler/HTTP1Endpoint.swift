@@ -1,5 +1,5 @@
 import Foundation
-import NIOSSL
+public import NIOSSL
 
 extension HTTP1Client {
     /// An http(s) URL parsed once for the requests sent to it (OAuth token endpoints,

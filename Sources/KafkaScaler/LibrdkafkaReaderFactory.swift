@@ -1,7 +1,7 @@
-import KafkaLag
-import LibrdkafkaClient
-import Logging
-import ScalerRegistry
+public import KafkaLag
+public import LibrdkafkaClient
+public import Logging
+public import ScalerRegistry
 
 /// Opens one librdkafka client per pooled connection.
 public struct LibrdkafkaReaderFactory: KafkaReaderFactory {

@@ -1,11 +1,11 @@
-import GRPCCore
-import Logging
+public import GRPCCore
+public import Logging
 import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import ScalerRegistry
-import ServiceLifecycle
+public import ScalerRegistry
+public import ServiceLifecycle
 import Synchronization
 
 /// The ops HTTP port (DESIGN.md §6): `/metrics`, `/healthz`, `/readyz`, `GET /registry`

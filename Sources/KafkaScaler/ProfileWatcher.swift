@@ -1,5 +1,5 @@
-import ScalerRegistry
-import ServiceLifecycle
+public import ScalerRegistry
+public import ServiceLifecycle
 
 /// Watches the auth profiles in use by polling their stamps (a mounted Secret's `..data`
 /// link, or file sizes and times): a changed profile becomes the pending source of the

@@ -1,5 +1,5 @@
-import ScalerRegistry
-import ServiceLifecycle
+public import ScalerRegistry
+public import ServiceLifecycle
 
 /// Runs the registry's housekeeping: closes Kafka connections that stayed idle
 /// past the pool's idle timeout and forgets expired observations; at shutdown,

@@ -1,5 +1,6 @@
-import Foundation
-import KafkaLag
+public import Foundation
+public import KafkaLag
+import NIOHTTP1
 import Synchronization
 
 /// `awsRoleArn` for MSK IAM: STS AssumeRole (Query API, SigV4 in the `Authorization`

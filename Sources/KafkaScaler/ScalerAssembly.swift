@@ -1,10 +1,10 @@
 import GRPCCore
-import GRPCServerNIO
-import KafkaLag
-import LibrdkafkaClient
-import Logging
-import ScalerRegistry
-import ServiceLifecycle
+public import GRPCServerNIO
+public import KafkaLag
+public import LibrdkafkaClient
+public import Logging
+public import ScalerRegistry
+public import ServiceLifecycle
 
 /// The scaler's parts wired as `serve` wires them: TriggerResolver, ScalerRegistry on
 /// librdkafka readers, the ExternalScaler service with Health and reflection, the gRPC

@@ -1,5 +1,5 @@
-import KafkaLag
-import Logging
+public import KafkaLag
+public import Logging
 
 /// One pooled Kafka connection (one librdkafka handle) serving every
 /// ``Source`` with equal ``ConnectionSettings``. The registry creates one per

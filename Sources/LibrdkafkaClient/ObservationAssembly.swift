@@ -1,4 +1,4 @@
-import KafkaLag
+public import KafkaLag
 
 /// Reads one ``Observation`` for a ``Source`` with the fewest round trips:
 /// one OffsetFetch and one batched ListOffsets, run concurrently when the topic

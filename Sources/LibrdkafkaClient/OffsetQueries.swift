@@ -1,4 +1,4 @@
-import KafkaLag
+public import KafkaLag
 
 /// The Kafka round trips one observation is made of. ``ObservationAssembly``
 /// composes them; ``KafkaClient`` implements them over librdkafka, and tests

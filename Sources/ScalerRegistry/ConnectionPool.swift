@@ -1,4 +1,4 @@
-import KafkaLag
+public import KafkaLag
 
 /// Shared Kafka connections (DESIGN.md §4): one handle per distinct
 /// ``ConnectionSettings``, reference-counted by the entries pinned to it and by

@@ -1,4 +1,4 @@
-import KafkaLag
+public import KafkaLag
 
 /// The last events of one registry entry, oldest first, so an operator can tell after
 /// the fact what the entry served and why it changed. Bounded: a trigger that changes

@@ -1,4 +1,4 @@
-import KafkaLag
+public import KafkaLag
 
 /// Reads a source's offsets through one Kafka connection. The registry pools
 /// these per ``ConnectionSettings``; tests substitute fakes.

@@ -1,4 +1,4 @@
-import KafkaLag
+public import KafkaLag
 
 /// One observation per KEDA round (DESIGN.md §4): the offsets read for a source are
 /// reused while younger than the TTL, and concurrent reads of one source are

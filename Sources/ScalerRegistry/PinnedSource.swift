@@ -1,4 +1,4 @@
-import KafkaLag
+public import KafkaLag
 
 /// The source an entry serves from, at the version that pinned it.
 public struct PinnedSource: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import KafkaLag
+public import KafkaLag
 
 /// Something operators must hear about: each becomes one structured log line
 /// and, where it counts, a metric.

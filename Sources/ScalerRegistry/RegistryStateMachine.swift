@@ -1,4 +1,4 @@
-import KafkaLag
+public import KafkaLag
 
 /// The versioned connection registry's rules (DESIGN.md §4) as a pure state machine:
 /// driven by requests, read results and a clock, it returns what to serve and

@@ -1,4 +1,4 @@
-import KafkaLag
+public import KafkaLag
 
 /// A bumped source on trial (`rollout: shadow`): read beside the pinned source on each
 /// new observation, and pinned after enough consecutive successful reads. Until then the

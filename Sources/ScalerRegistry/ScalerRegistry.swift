@@ -1,5 +1,7 @@
-import KafkaLag
-import Logging
+import CoreMetrics
+public import KafkaLag
+public import Logging
+import Metrics
 import Synchronization
 
 /// The versioned connection registry at run time: the state machine, the

@@ -1,4 +1,4 @@
-import KafkaLag
+public import KafkaLag
 import Synchronization
 
 /// Turns `scalerMetadata` into a ``KafkaTrigger``, for requests and for the registry's

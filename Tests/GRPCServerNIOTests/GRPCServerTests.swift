@@ -2,6 +2,7 @@ import GRPCCore
 import GRPCTestSupport
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 import Testing
 
 @testable import GRPCServerNIO

@@ -1,7 +1,8 @@
-import GRPCCore
-import GRPCServerNIO
+public import GRPCCore
+public import GRPCServerNIO
 import Logging
-import ServiceLifecycle
+import NIOCore
+public import ServiceLifecycle
 
 /// The server of a test did not report a port.
 public struct TestServerError: Error, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import KafkaLag
+import KafkaMockCluster
 import LibrdkafkaClient
 import Testing
 

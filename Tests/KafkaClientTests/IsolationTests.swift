@@ -1,5 +1,6 @@
 import KafkaLag
 import KafkaMockCluster
+import LibrdkafkaClient
 import Testing
 
 extension MockClusterTests {

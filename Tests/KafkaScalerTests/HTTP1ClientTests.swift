@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Testing
 

@@ -1,5 +1,6 @@
 import KafkaLag
 import Logging
+import Synchronization
 import Testing
 
 @testable import ScalerRegistry

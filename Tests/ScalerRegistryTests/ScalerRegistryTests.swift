@@ -1,6 +1,7 @@
 import Foundation
 import KafkaLag
 import Logging
+import Synchronization
 import Testing
 @testable import ScalerRegistry
 

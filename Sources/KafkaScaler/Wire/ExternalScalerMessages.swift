@@ -1,5 +1,5 @@
 import CKedaProto
-import GRPCCore
+public import GRPCCore
 
 /// KEDA's `ScaledObjectRef`: which ScaledObject asks, and its trigger metadata.
 public struct ScaledObjectRef: Sendable, Hashable {

@@ -5,6 +5,7 @@ import KafkaScaler
 import Logging
 import ScalerRegistry
 import ServiceLifecycle
+import UnixSignals
 
 /// `demo`: the real scaler in-process against librdkafka's mock Kafka cluster with a
 /// moving workload, and a live view of what KEDA would see and do.

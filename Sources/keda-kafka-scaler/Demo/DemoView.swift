@@ -4,6 +4,7 @@ import GRPCServerNIO
 import KafkaLag
 import KafkaScaler
 import Logging
+import NIOCore
 import ScalerRegistry
 import ServiceLifecycle
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import Logging
 
 /// How log lines are written to stderr.

@@ -3,6 +3,7 @@ import Foundation
 import GRPCClient
 import GRPCCore
 import KafkaScaler
+import NIOHTTP1
 
 /// `probe`: call the scaler the way KEDA does (GetMetricSpec, GetMetrics with the
 /// returned name, IsActive) and print each answer, its status and its timing.

@@ -7,6 +7,7 @@ import LibrdkafkaClient
 import Logging
 import ScalerRegistry
 import ServiceLifecycle
+import UnixSignals
 
 /// `serve`: run the scaler until SIGTERM/SIGINT, then drain gracefully and exit 0.
 struct Serve: AsyncParsableCommand {
