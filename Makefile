@@ -2,7 +2,7 @@
 SWIFT_BUILD_FLAGS ?=
 PYTEST ?= .venv/bin/python -m pytest
 
-.PHONY: deps build release test serve demo proto stress asan tsan image-check fuzz soak
+.PHONY: deps build release test serve demo proto format format-check stress asan tsan image-check fuzz soak
 
 deps:
 	bash scripts/install-deps.sh
@@ -27,6 +27,14 @@ demo: build
 
 proto:
 	bash scripts/generate-proto.sh
+
+## Lays out every Swift file by .swift-format (swift-format ships with the toolchain).
+format:
+	swift format format -i -r --configuration .swift-format Sources Tests Fuzz
+
+## Fails if a Swift file is not laid out by .swift-format (CI runs it before the tests).
+format-check:
+	swift format lint -r --strict --configuration .swift-format Sources Tests Fuzz
 
 ## The Swift suites under AddressSanitizer and ThreadSanitizer (separate build folders).
 asan: deps

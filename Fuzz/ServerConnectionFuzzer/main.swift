@@ -25,9 +25,10 @@ let server = GRPCServer(
     configuration: GRPCServerConfiguration(host: "127.0.0.1", port: 0, handshakeTimeout: .seconds(2)),
     services: services, logger: quietLogger
 )
-let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-    services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)], logger: quietLogger
-))
+let group = ServiceGroup(
+    configuration: ServiceGroupConfiguration(
+        services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)], logger: quietLogger
+    ))
 Task.detached { try await group.run() }  // not on the main actor: libFuzzer blocks the main thread
 let port: Int = {
     guard let port = waitFor({ (try? await server.listeningAddress.port) ?? nil }) else { fatalError("the gRPC server did not bind") }

@@ -48,7 +48,8 @@ public final class GRPCClient: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         if let tls {
-                            try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls.context, serverHostname: tls.hostname))
+                            try channel.pipeline.syncOperations.addHandler(
+                                try NIOSSLClientHandler(context: tls.context, serverHostname: tls.hostname))
                         }
                         try channel.pipeline.syncOperations.addHandler(GRPCClientHandler(maximumMessageLength: maximumResponseLength))
                     }

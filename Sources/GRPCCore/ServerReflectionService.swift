@@ -43,15 +43,18 @@ public struct ServerReflectionService: RPCService {
         let answer: ReflectionResponse.Answer
         switch request.query {
         case .fileByFilename(let name):
-            answer = index.fileDescriptors(forFile: name).map { .fileDescriptors($0) }
+            answer =
+                index.fileDescriptors(forFile: name).map { .fileDescriptors($0) }
                 ?? notFound("file '\(name)' not found")
         case .fileContainingSymbol(let symbol):
-            answer = index.fileDescriptors(containingSymbol: symbol).map { .fileDescriptors($0) }
+            answer =
+                index.fileDescriptors(containingSymbol: symbol).map { .fileDescriptors($0) }
                 ?? notFound("symbol '\(symbol)' not found")
         case .fileContainingExtension(let type, let number):
             answer = notFound("extension \(number) of '\(type)' not found")
         case .allExtensionNumbersOfType(let type):
-            answer = index.isMessageType(type)
+            answer =
+                index.isMessageType(type)
                 ? .extensionNumbers(baseTypeName: type, numbers: [])
                 : notFound("message type '\(type)' not found")
         case .listServices:

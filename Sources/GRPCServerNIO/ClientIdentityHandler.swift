@@ -25,9 +25,11 @@ final class ClientIdentityHandler: ChannelInboundHandler, RemovableChannelHandle
         let certificate = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).peerCertificate
         let der = try? certificate?.toDERBytes()
         guard let der, ClientCertificateNames.matches(der: der, allowed: allowed) else {
-            logger.warning("client certificate names none of --allowed-client-names: connection closed", metadata: [
-                "grpc.peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "unknown")",
-            ])
+            logger.warning(
+                "client certificate names none of --allowed-client-names: connection closed",
+                metadata: [
+                    "grpc.peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "unknown")"
+                ])
             context.close(promise: nil)
             return
         }

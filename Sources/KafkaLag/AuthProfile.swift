@@ -40,17 +40,18 @@ public struct AuthProfileDirectory: AuthProfileProvider {
         let directory = URL(fileURLWithPath: root, isDirectory: true).appendingPathComponent(name, isDirectory: true)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue,
-              let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.path)
+            let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.path)
         else { throw notFound }
 
         var values: [String: String] = [:]
         for entry in entries where !entry.hasPrefix(".") {
             let file = directory.appendingPathComponent(entry).resolvingSymlinksInPath()
             guard let attributes = try? file.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey]),
-                  attributes.isRegularFile == true
+                attributes.isRegularFile == true
             else { continue }
             if !allowReadableByOthers,
-               let mode = (try? FileManager.default.attributesOfItem(atPath: file.path))?[.posixPermissions] as? Int, mode & 0o004 != 0 {
+                let mode = (try? FileManager.default.attributesOfItem(atPath: file.path))?[.posixPermissions] as? Int, mode & 0o004 != 0
+            {
                 throw KafkaLagError(
                     .failedPrecondition,
                     "auth profile \(GoSyntax.quote(name)) key \(GoSyntax.quote(entry)) is readable by others (mode \(String(mode & 0o777, radix: 8))): "
@@ -58,7 +59,8 @@ public struct AuthProfileDirectory: AuthProfileProvider {
                 )
             }
             if let size = attributes.fileSize, size > maximumFileSize {
-                throw KafkaLagError(.invalidMetadata, "auth profile \(GoSyntax.quote(name)) key \(GoSyntax.quote(entry)) is larger than \(maximumFileSize) bytes")
+                throw KafkaLagError(
+                    .invalidMetadata, "auth profile \(GoSyntax.quote(name)) key \(GoSyntax.quote(entry)) is larger than \(maximumFileSize) bytes")
             }
             // Blank counts as absent; and Foundation's Data(contentsOf:) leaks its 4 KiB
             // buffer on an empty file (found by Fuzz/AuthProfileFuzzer).

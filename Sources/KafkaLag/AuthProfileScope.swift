@@ -20,7 +20,8 @@ public struct AuthProfileScope: Hashable, Sendable {
         profile = name
         switch keys[Self.brokersKey].map(BrokerPattern.list) {
         case .failure(let invalid):
-            throw KafkaLagError(.invalidMetadata, "auth profile \(GoSyntax.quote(name)) \(Self.brokersKey): invalid pattern \(GoSyntax.quote(invalid.item))")
+            throw KafkaLagError(
+                .invalidMetadata, "auth profile \(GoSyntax.quote(name)) \(Self.brokersKey): invalid pattern \(GoSyntax.quote(invalid.item))")
         case .success(let patterns):
             allowedBrokers = patterns
         case nil:

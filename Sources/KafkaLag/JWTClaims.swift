@@ -13,7 +13,7 @@ public struct JWTClaims: Sendable, Equatable {
     public init?(token: String) {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let payload = Self.base64URLDecode(parts[1]),
-              let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any]
+            let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any]
         else { return nil }
         expiry = (object["exp"] as? NSNumber).map { Date(timeIntervalSince1970: $0.doubleValue) }
         subject = object["sub"] as? String

@@ -52,11 +52,12 @@ struct KafkaMetadataParser {
 
     private func lookup(_ key: String, _ order: [Place]) -> String? {
         for place in order {
-            let raw: String? = switch place {
-            case .trigger: metadata[key]
-            case .resolvedEnv: metadata[key + "FromEnv"]
-            case .profile: profile[key]
-            }
+            let raw: String? =
+                switch place {
+                case .trigger: metadata[key]
+                case .resolvedEnv: metadata[key + "FromEnv"]
+                case .profile: profile[key]
+                }
             if let raw {
                 let trimmed = GoSyntax.trimSpace(raw)
                 if !trimmed.isEmpty { return trimmed }
@@ -90,7 +91,8 @@ struct KafkaMetadataParser {
         guard let text = lookup(key, order) else { return false }
         guard let value = GoSyntax.parseBool(text) else {
             let quoted = GoSyntax.quote(text)
-            fieldErrors.append(setParamError(key, text, "unable to parse boolean value \(quoted): strconv.ParseBool: parsing \(quoted): invalid syntax"))
+            fieldErrors.append(
+                setParamError(key, text, "unable to parse boolean value \(quoted): strconv.ParseBool: parsing \(quoted): invalid syntax"))
             return false
         }
         return value
@@ -118,7 +120,8 @@ struct KafkaMetadataParser {
 
     mutating func parse() throws(KafkaLagError) -> Parsed {
         // The typed-config field pass, in the order of KEDA's kafkaMetadata struct.
-        let brokers = required("bootstrapServers", Self.metadataOrEnv)
+        let brokers =
+            required("bootstrapServers", Self.metadataOrEnv)
             .map { GoSyntax.split($0, ",").map(GoSyntax.trimSpace) } ?? []
         let group = required("consumerGroup", Self.metadataOrEnv) ?? ""
         let topic = lookup("topic", Self.metadataOrEnv) ?? ""
@@ -314,10 +317,12 @@ struct KafkaMetadataParser {
         let parts = name.split(separator: "/", omittingEmptySubsequences: false)
         guard !name.isEmpty, parts.count <= (allowingInstance ? 2 : 1) else { return false }
         return parts.allSatisfy { part in
-            !part.isEmpty && part.utf8.allSatisfy { byte in
-                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-            }
+            !part.isEmpty
+                && part.utf8.allSatisfy { byte in
+                    (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+                        || byte == UInt8(ascii: "-")
+                }
         }
     }
 
@@ -338,10 +343,11 @@ struct KafkaMetadataParser {
                 }
                 extensions[pair[0]] = pair[1]
             }
-            return .success(OAuthBearerSettings(
-                tokenProvider: .bearer, tokenEndpointURI: sasl.tokenEndpoint ?? "",
-                scopes: GoSyntax.split(sasl.scopes, ","), extensions: extensions, staticToken: sasl.staticToken
-            ))
+            return .success(
+                OAuthBearerSettings(
+                    tokenProvider: .bearer, tokenEndpointURI: sasl.tokenEndpoint ?? "",
+                    scopes: GoSyntax.split(sasl.scopes, ","), extensions: extensions, staticToken: sasl.staticToken
+                ))
         case "aws_msk_iam":
             guard tlsEnabled else { return .failure(Message(text: "TLS is required for AWS MSK authentication")) }
             guard !sasl.awsRegion.isEmpty else { return .failure(Message(text: "no awsRegion given")) }

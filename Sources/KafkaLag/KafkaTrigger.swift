@@ -75,7 +75,8 @@ public struct KafkaTrigger: Hashable, Sendable {
         let parsed = try parser.parse()
         let brokers = parsed.source.connection.bootstrapServers
         guard brokers.count <= Self.maximumBootstrapServers else {
-            throw KafkaLagError(.invalidMetadata, "bootstrapServers lists \(brokers.count) brokers; at most \(Self.maximumBootstrapServers) are accepted")
+            throw KafkaLagError(
+                .invalidMetadata, "bootstrapServers lists \(brokers.count) brokers; at most \(Self.maximumBootstrapServers) are accepted")
         }
         try scope?.check(brokers: brokers)
         self.init(

@@ -24,8 +24,8 @@ public struct KafkaVersion: Hashable, Sendable, Comparable, CustomStringConverti
         var numbers: [UInt64] = []
         for piece in pieces {
             guard !piece.isEmpty,
-                  piece.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                  let number = UInt64(piece)
+                piece.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                let number = UInt64(piece)
             else { return nil }
             numbers.append(number)
         }

@@ -63,9 +63,10 @@ public struct MSKIAMTokenSource: OAuthTokenSource {
     /// `AWS_SESSION_TOKEN` (the first link of AWS's default chain).
     public static func environmentCredentials(_ environment: [String: String]) throws(KafkaLagError) -> SigV4.Credentials {
         guard let id = environment["AWS_ACCESS_KEY_ID"], !id.isEmpty,
-              let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty
+            let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty
         else {
-            throw KafkaLagError(.unauthenticated, "error getting AWS authorization: the scaler's environment has no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+            throw KafkaLagError(
+                .unauthenticated, "error getting AWS authorization: the scaler's environment has no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
         }
         let token = environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         return SigV4.Credentials(accessKeyID: id, secretAccessKey: secret, sessionToken: token)

@@ -21,7 +21,7 @@ public enum PartitionLimitation {
                     throw KafkaLagError(.invalidMetadata, "invalid partition limitation range: \(part)")
                 }
                 guard let start = GoSyntax.parseInt32(GoSyntax.trimSpace(bounds[0])),
-                      let end = GoSyntax.parseInt32(GoSyntax.trimSpace(bounds[1]))
+                    let end = GoSyntax.parseInt32(GoSyntax.trimSpace(bounds[1]))
                 else {
                     throw KafkaLagError(.invalidMetadata, "invalid partition limitation: \(part)")
                 }

@@ -22,7 +22,9 @@ enum SHA256 {
         var length: UInt32 = 0
         let result = key.withUnsafeBytes { key in
             message.withUnsafeBytes { input in
-                HMAC(EVP_sha256(), key.baseAddress, Int32(key.count), input.baseAddress?.assumingMemoryBound(to: UInt8.self), input.count, &digest, &length)
+                HMAC(
+                    EVP_sha256(), key.baseAddress, Int32(key.count), input.baseAddress?.assumingMemoryBound(to: UInt8.self), input.count, &digest,
+                    &length)
             }
         }
         precondition(result != nil, "libcrypto HMAC(SHA-256) failed")

@@ -81,13 +81,14 @@ public struct SigV4: Sendable {
         date: Date, expires: Int, payloadHash: String = emptyPayloadHash
     ) -> String {
         let (amzDate, day) = Self.timestamps(date)
-        var query = parameters + [
-            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
-            ("X-Amz-Credential", "\(credentials.accessKeyID)/\(scope(day: day))"),
-            ("X-Amz-Date", amzDate),
-            ("X-Amz-Expires", String(expires)),
-            ("X-Amz-SignedHeaders", "host"),
-        ]
+        var query =
+            parameters + [
+                ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+                ("X-Amz-Credential", "\(credentials.accessKeyID)/\(scope(day: day))"),
+                ("X-Amz-Date", amzDate),
+                ("X-Amz-Expires", String(expires)),
+                ("X-Amz-SignedHeaders", "host"),
+            ]
         if let token = credentials.sessionToken { query.append(("X-Amz-Security-Token", token)) }
         let canonical = Self.canonicalRequest(method: method, path: path, query: query, headers: [("host", host)], payloadHash: payloadHash)
         query.append(("X-Amz-Signature", signature(canonicalRequest: canonical, amzDate: amzDate)))
@@ -109,7 +110,8 @@ public struct SigV4: Sendable {
             method: method, path: path, query: [], headers: signed, payloadHash: SHA256.hex(SHA256.digest(body))
         )
         let names = signed.map { $0.0.lowercased() }.sorted().joined(separator: ";")
-        let authorization = "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope(day: day)), SignedHeaders=\(names), Signature=\(signature(canonicalRequest: canonical, amzDate: amzDate))"
+        let authorization =
+            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope(day: day)), SignedHeaders=\(names), Signature=\(signature(canonicalRequest: canonical, amzDate: amzDate))"
         return signed.filter { $0.0.lowercased() != "host" } + [("authorization", authorization)]
     }
 
@@ -119,7 +121,7 @@ public struct SigV4: Sendable {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
                 out.append(Character(UnicodeScalar(byte)))
             default:
                 out += String(format: "%%%02X", byte)

@@ -25,7 +25,8 @@ public enum MockClusterCommand: Sendable, Hashable {
         let arguments = Array(words.dropFirst())
         func expect(_ names: String...) throws(MockKafkaClusterError) {
             guard arguments.count == names.count else {
-                throw MockKafkaClusterError(.invalidArgument, "\(verb) takes \(names.count) arguments: \(verb) \(names.map { "<\($0)>" }.joined(separator: " "))")
+                throw MockKafkaClusterError(
+                    .invalidArgument, "\(verb) takes \(names.count) arguments: \(verb) \(names.map { "<\($0)>" }.joined(separator: " "))")
             }
         }
         func number<T: FixedWidthInteger>(_ index: Int, _ name: String, min: T = 0) throws(MockKafkaClusterError) -> T {

@@ -257,11 +257,12 @@ public final class MockKafkaCluster: @unchecked Sendable {
 
     private func committer(forGroup group: String) throws(MockKafkaClusterError) -> Committer {
         if let existing = state.withLock({ $0.committers[group] }) { return existing }
-        let created = Committer(handle: try Self.makeHandle(
-            type: RD_KAFKA_CONSUMER,
-            properties: ["bootstrap.servers": bootstrapServers, "group.id": group, "enable.auto.commit": "false"],
-            opaque: nil
-        ))
+        let created = Committer(
+            handle: try Self.makeHandle(
+                type: RD_KAFKA_CONSUMER,
+                properties: ["bootstrap.servers": bootstrapServers, "group.id": group, "enable.auto.commit": "false"],
+                opaque: nil
+            ))
         let (kept, extra): (Committer?, Committer?) = state.withLock { state in
             if state.closed { return (nil, created) }
             if let raced = state.committers[group] { return (raced, created) }

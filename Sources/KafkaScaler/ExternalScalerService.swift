@@ -17,9 +17,10 @@ public struct ExternalScalerService: RPCService {
     public init(registry: ScalerRegistry, resolver: TriggerResolver) {
         self.registry = registry
         self.resolver = resolver
-        self.streamsOpen = Dictionary(uniqueKeysWithValues: ["StreamIsActive", "StreamMetricSpec"].map {
-            ($0, Meter(label: "kafka_scaler_streams_open", dimensions: [("method", $0)]))
-        })
+        self.streamsOpen = Dictionary(
+            uniqueKeysWithValues: ["StreamIsActive", "StreamMetricSpec"].map {
+                ($0, Meter(label: "kafka_scaler_streams_open", dimensions: [("method", $0)]))
+            })
     }
 
     public var serviceName: String { "externalscaler.ExternalScaler" }
@@ -79,8 +80,9 @@ public struct ExternalScalerService: RPCService {
         }
         return .async {
             do throws(KafkaLagError) {
-                return answer(try await registry.evaluate(
-                    admitted.key, admitted: admitted.pinned, scaling: admitted.trigger.scaling, deadline: context.deadline))
+                return answer(
+                    try await registry.evaluate(
+                        admitted.key, admitted: admitted.pinned, scaling: admitted.trigger.scaling, deadline: context.deadline))
             } catch {
                 context.logger.with(admitted).warning("lag evaluation failed", metadata: ["error": "\(error)"])
                 throw RPCError(error, deadline: context.deadline)
@@ -163,7 +165,8 @@ public struct ExternalScalerService: RPCService {
         if case .resolved(let resolved) = interned.content, resolved.generation == generation { return resolved }
         let ref = interned.ref
         do throws(KafkaLagError) {
-            let resolved = ResolvedTrigger(generation: generation, trigger: try resolver.trigger(for: ref.scalerMetadata, namespace: ref.namespace), ref: ref)
+            let resolved = ResolvedTrigger(
+                generation: generation, trigger: try resolver.trigger(for: ref.scalerMetadata, namespace: ref.namespace), ref: ref)
             interner.remember(resolved, for: interned)
             return resolved
         } catch {
@@ -192,8 +195,9 @@ struct AdmittedTrigger: Sendable {
     /// The metric KEDA puts in the HPA: named after the pinned source, targeting the
     /// request's `lagThreshold`.
     func metricSpec(pinned: PinnedSource) -> NamedMetric {
-        NamedMetric(name: MetricName.forTrigger(topic: pinned.source.topic, consumerGroup: pinned.source.consumerGroup),
-                    value: trigger.scaling.lagThreshold)
+        NamedMetric(
+            name: MetricName.forTrigger(topic: pinned.source.topic, consumerGroup: pinned.source.consumerGroup),
+            value: trigger.scaling.lagThreshold)
     }
 }
 

@@ -17,12 +17,13 @@ extension HTTP1Client {
         /// nil when `url` is not an http or https URL with a host.
         public init?(url: String) throws {
             guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-                  ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty
+                ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty
             else { return nil }
             self.host = host
             tls = scheme == "https" ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
             port = components.port ?? (tls == nil ? 80 : 443)
-            target = (components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath)
+            target =
+                (components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath)
                 + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
             var shown = components
             shown.query = nil

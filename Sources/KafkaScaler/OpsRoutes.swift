@@ -127,8 +127,8 @@ struct OpsRoutes: Sendable {
     private func authorized(_ request: OpsRequest) -> Bool {
         if access.trustLoopback, request.fromLoopback { return true }
         guard let adminTokenFile = access.adminTokenFile, let header = request.authorization, header.hasPrefix("Bearer "),
-              let token = try? String(contentsOfFile: adminTokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
-              !token.isEmpty
+            let token = try? String(contentsOfFile: adminTokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+            !token.isEmpty
         else { return false }
         return Self.constantTimeEqual(Array(header.dropFirst("Bearer ".count).utf8), Array(token.utf8))
     }

@@ -37,8 +37,10 @@ public struct OpsServer: Service {
     private let routes: OpsRoutes
     private let logger: Logger
 
-    public init(configuration: Configuration, registry: ScalerRegistry, health: HealthStatusBoard,
-                metrics: @escaping @Sendable () -> [UInt8], logger: Logger) {
+    public init(
+        configuration: Configuration, registry: ScalerRegistry, health: HealthStatusBoard,
+        metrics: @escaping @Sendable () -> [UInt8], logger: Logger
+    ) {
         self.configuration = configuration
         self.routes = OpsRoutes(registry: registry, health: health, metrics: metrics, access: configuration.access, logger: logger)
         self.logger = logger
@@ -69,9 +71,11 @@ public struct OpsServer: Service {
             }
             .bind(host: configuration.host, port: configuration.port)
             .get()
-        logger.info("ops server listening", metadata: [
-            "ops.host": "\(configuration.host)", "ops.port": "\(channel.localAddress?.port ?? configuration.port)",
-        ])
+        logger.info(
+            "ops server listening",
+            metadata: [
+                "ops.host": "\(configuration.host)", "ops.port": "\(channel.localAddress?.port ?? configuration.port)",
+            ])
         try? await gracefulShutdown()
         try await channel.close()
     }

@@ -43,10 +43,11 @@ public final class STSRoleAssumer: AWSRoleAssuming {
         guard let endpoint = parsed else {
             throw KafkaLagError(.invalidMetadata, "error getting AWS authorization: AWS_ENDPOINT_URL_STS is not an http(s) URL")
         }
-        let body = Array(([
-            ("Action", "AssumeRole"), ("Version", "2011-06-15"), ("RoleArn", arn),
-            ("RoleSessionName", "keda-kafka-scaler"), ("DurationSeconds", String(Self.duration)),
-        ].map { "\(SigV4.encode($0.0))=\(SigV4.encode($0.1))" }.joined(separator: "&")).utf8)
+        let body = Array(
+            ([
+                ("Action", "AssumeRole"), ("Version", "2011-06-15"), ("RoleArn", arn),
+                ("RoleSessionName", "keda-kafka-scaler"), ("DurationSeconds", String(Self.duration)),
+            ].map { "\(SigV4.encode($0.0))=\(SigV4.encode($0.1))" }.joined(separator: "&")).utf8)
         let headers = SigV4(credentials: base, region: region, service: "sts").signedHeaders(
             method: "POST", host: endpoint.hostHeader, headers: [("content-type", "application/x-www-form-urlencoded; charset=utf-8")],
             body: body, date: Date()
@@ -66,11 +67,12 @@ public final class STSRoleAssumer: AWSRoleAssuming {
             throw KafkaLagError(.unauthenticated, "error getting AWS authorization: STS AssumeRole of \(arn) answered \(response.status.code)\(code)")
         }
         guard let id = Self.element("AccessKeyId", in: xml), let secret = Self.element("SecretAccessKey", in: xml),
-              let token = Self.element("SessionToken", in: xml)
+            let token = Self.element("SessionToken", in: xml)
         else {
             throw KafkaLagError(.unavailable, "error getting AWS authorization: STS AssumeRole answered without credentials")
         }
-        let expiry = Self.element("Expiration", in: xml).flatMap { ISO8601DateFormatter().date(from: $0) }
+        let expiry =
+            Self.element("Expiration", in: xml).flatMap { ISO8601DateFormatter().date(from: $0) }
             ?? Date(timeIntervalSinceNow: TimeInterval(Self.duration))
         return (SigV4.Credentials(accessKeyID: id, secretAccessKey: secret, sessionToken: token), expiry)
     }

@@ -61,11 +61,15 @@ public struct ScalerAssembly {
             )
             services.append(.init(service: ops, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "ops-server"))
         }
-        services.append(.init(service: RegistryMaintenance(registry: registry), successTerminationBehavior: .gracefullyShutdownGroup,
-                              serviceName: "registry-maintenance"))
+        services.append(
+            .init(
+                service: RegistryMaintenance(registry: registry), successTerminationBehavior: .gracefullyShutdownGroup,
+                serviceName: "registry-maintenance"))
         if let profilePollInterval {
-            services.append(.init(service: ProfileWatcher(registry: registry, interval: profilePollInterval),
-                                  successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "profile-watcher"))
+            services.append(
+                .init(
+                    service: ProfileWatcher(registry: registry, interval: profilePollInterval),
+                    successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "profile-watcher"))
         }
         services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "grpc-server"))
         self.services = services

@@ -27,7 +27,9 @@ public final class KafkaClient: Sendable {
         }
         let properties = try LibrdkafkaProperties.make(connection: connection, configuration: configuration, kerberos: kerberos)
         if connection.security.sasl == .oauthbearer, tokens == nil {
-            throw KafkaLagError(.invalidMetadata, "sasl=oauthbearer needs a token source: \(connection.security.oauthBearer?.tokenProvider.name ?? "none") gives none")
+            throw KafkaLagError(
+                .invalidMetadata, "sasl=oauthbearer needs a token source: \(connection.security.oauthBearer?.tokenProvider.name ?? "none") gives none"
+            )
         }
         self.connection = connection
         self.configuration = configuration

@@ -72,10 +72,12 @@ final class KafkaHandle: @unchecked Sendable {
         self.blockingCalls = BlockingCallGate(label: "keda-kafka-scaler.\(name)")
         self.logger = logger
         rd_kafka_set_log_queue(rk, nil)
-        rd_kafka_queue_cb_event_enable(mainQueue, { _, opaque in
-            let handle = Unmanaged<KafkaHandle>.fromOpaque(opaque!).takeUnretainedValue()
-            handle.drainQueue.async { handle.drain() }
-        }, Unmanaged.passUnretained(self).toOpaque())
+        rd_kafka_queue_cb_event_enable(
+            mainQueue,
+            { _, opaque in
+                let handle = Unmanaged<KafkaHandle>.fromOpaque(opaque!).takeUnretainedValue()
+                handle.drainQueue.async { handle.drain() }
+            }, Unmanaged.passUnretained(self).toOpaque())
         drainQueue.async { self.drain() }
     }
 
@@ -208,7 +210,8 @@ final class KafkaHandle: @unchecked Sendable {
             var extensions = copies.map { UnsafePointer($0) }
             let err = rd_kafka_oauthbearer_set_token(rk, token.value, lifetime, token.principal, &extensions, extensions.count, &errstr, errstr.count)
             guard err != RD_KAFKA_RESP_ERR_NO_ERROR else {
-                logger.debug("OAUTHBEARER token set", metadata: ["kafka.client": "\(name)", "principal": "\(token.principal)", "expiry": "\(token.expiry)"])
+                logger.debug(
+                    "OAUTHBEARER token set", metadata: ["kafka.client": "\(name)", "principal": "\(token.principal)", "expiry": "\(token.expiry)"])
                 return
             }
             // librdkafka's reason names the offending field, never the token.

@@ -66,7 +66,9 @@ final class KerberosEnvironment: Sendable {
                 }
                 let keytabPath = directory + "/client.keytab"
                 try Self.write(Array(bytes), to: keytabPath, what: "keytab")
-                return Setup(principal: principal, keytabPath: keytabPath, kinitCommand: "kinit -k -t \"%{sasl.kerberos.keytab}\" '%{sasl.kerberos.principal}'")
+                return Setup(
+                    principal: principal, keytabPath: keytabPath, kinitCommand: "kinit -k -t \"%{sasl.kerberos.keytab}\" '%{sasl.kerberos.principal}'"
+                )
             }
             let passwordPath = directory + "/password"
             try Self.write(Array((password ?? "").utf8) + [0x0A], to: passwordPath, what: "password")

@@ -103,7 +103,9 @@ extension LibrdkafkaProperties {
         }
     }
 
-    private static func saslEntries(_ security: SecuritySettings, kerberos: KerberosEnvironment.Setup?) throws(KafkaLagError) -> [(key: String, value: String)] {
+    private static func saslEntries(_ security: SecuritySettings, kerberos: KerberosEnvironment.Setup?) throws(KafkaLagError) -> [(
+        key: String, value: String
+    )] {
         guard let sasl = security.sasl else { return [] }
         let mechanism: String
         switch sasl {

@@ -38,10 +38,11 @@ struct LibrdkafkaQueries: OffsetQueries {
             }
             if entry.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART {
                 // sarama's text, which KEDA wraps.
-                return .failure(KafkaLagError(
-                    .failedPrecondition,
-                    "error describing topics: kafka server: Request was for a topic or partition that does not exist on this broker"
-                ))
+                return .failure(
+                    KafkaLagError(
+                        .failedPrecondition,
+                        "error describing topics: kafka server: Request was for a topic or partition that does not exist on this broker"
+                    ))
             }
             guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
                 return .failure(.kafka(entry.err, "error describing topics"))
@@ -66,9 +67,11 @@ struct LibrdkafkaQueries: OffsetQueries {
         }
         defer { rd_kafka_queue_destroy(queue) }
         let signal = QueueSignal()
-        rd_kafka_queue_cb_event_enable(queue, { _, opaque in
-            Unmanaged<QueueSignal>.fromOpaque(opaque!).takeUnretainedValue().fire()
-        }, Unmanaged.passUnretained(signal).toOpaque())
+        rd_kafka_queue_cb_event_enable(
+            queue,
+            { _, opaque in
+                Unmanaged<QueueSignal>.fromOpaque(opaque!).takeUnretainedValue().fire()
+            }, Unmanaged.passUnretained(signal).toOpaque())
         // Disabling takes the queue lock, so no callback still runs once it returns.
         defer { withExtendedLifetime(signal) { rd_kafka_queue_cb_event_enable(queue, nil, nil) } }
 
@@ -121,7 +124,9 @@ struct LibrdkafkaQueries: OffsetQueries {
         rd_kafka_ListConsumerGroupOffsets(handle.rk, &request, 1, options, queue)
     }
 
-    private func parseListConsumerGroupOffsets(_ event: OpaquePointer, context: String, timeout: Int32) throws(KafkaLagError) -> [TopicPartition: Int64] {
+    private func parseListConsumerGroupOffsets(_ event: OpaquePointer, context: String, timeout: Int32) throws(KafkaLagError) -> [TopicPartition:
+        Int64]
+    {
         let err = rd_kafka_event_error(event)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw failure(err, context, timeout: timeout, detail: rd_kafka_event_error_string(event).map { String(cString: $0) })
@@ -169,7 +174,8 @@ struct LibrdkafkaQueries: OffsetQueries {
             for element in UnsafeBufferPointer(start: list.pointee.elems, count: Int(list.pointee.cnt)) {
                 let topic = String(cString: element.topic)
                 guard element.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                    return .failure(failure(element.err, "error listing latest offset for topic \(topic) and partition \(element.partition)", timeout: timeout))
+                    return .failure(
+                        failure(element.err, "error listing latest offset for topic \(topic) and partition \(element.partition)", timeout: timeout))
                 }
                 latest[topic, default: [:]][element.partition] = element.offset
             }

@@ -184,8 +184,9 @@ public struct ConnectionPool<Handle: AnyObject & Sendable>: Sendable {
     /// Every open connection, for `/registry`.
     public var snapshots: [Snapshot] {
         slots.map { settings, slot in
-            Snapshot(settings: settings, entries: slot.entries, inFlight: slot.handle.map(leaseCount) ?? 0,
-                     open: slot.handle != nil, backingOff: slot.backoff.notBefore != nil, idleSince: slot.idleSince)
+            Snapshot(
+                settings: settings, entries: slot.entries, inFlight: slot.handle.map(leaseCount) ?? 0,
+                open: slot.handle != nil, backingOff: slot.backoff.notBefore != nil, idleSince: slot.idleSince)
         }
     }
 

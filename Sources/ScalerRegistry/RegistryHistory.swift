@@ -28,13 +28,15 @@ extension RegistryHistory {
     /// Built from copies taken under the registry's lock, outside it (fingerprints are HMACs).
     init(_ histories: [(RegistryKey, EntryHistory)]) {
         entries = histories.sorted { $0.0 < $1.0 }.map { key, history in
-            Entry(namespace: key.namespace, name: key.name, triggerName: key.triggerName, events: history.events.map { event in
-                Event(
-                    at: RegistryStatus.timestamp(event.at), event: event.kind.rawValue, version: event.version,
-                    fingerprint: event.source.fingerprint, fromVersion: event.from?.version, fromFingerprint: event.from?.source.fingerprint,
-                    reason: event.reason?.rawValue, message: event.message
-                )
-            })
+            Entry(
+                namespace: key.namespace, name: key.name, triggerName: key.triggerName,
+                events: history.events.map { event in
+                    Event(
+                        at: RegistryStatus.timestamp(event.at), event: event.kind.rawValue, version: event.version,
+                        fingerprint: event.source.fingerprint, fromVersion: event.from?.version, fromFingerprint: event.from?.source.fingerprint,
+                        reason: event.reason?.rawValue, message: event.message
+                    )
+                })
         }
     }
 }

@@ -11,9 +11,10 @@ struct RegistryMetrics: Sendable {
     let entries = Gauge(label: "kafka_scaler_registry_entries")
     let handles = Gauge(label: "kafka_scaler_kafka_handles")
     let rebuilds = Counter(label: "kafka_scaler_connection_rebuilds_total")
-    private let swaps: [SwapReason: Counter] = Dictionary(uniqueKeysWithValues: SwapReason.allCases.map {
-        ($0, Counter(label: "kafka_scaler_registry_swaps_total", dimensions: [("reason", $0.rawValue)]))
-    })
+    private let swaps: [SwapReason: Counter] = Dictionary(
+        uniqueKeysWithValues: SwapReason.allCases.map {
+            ($0, Counter(label: "kafka_scaler_registry_swaps_total", dimensions: [("reason", $0.rawValue)]))
+        })
 
     func swapped(_ reason: SwapReason) {
         swaps[reason]?.increment()
@@ -38,11 +39,12 @@ struct RegistryMetrics: Sendable {
 
     /// `kafka_scaler_rollout_state` of `key`: 0 no rollout (`nil`), 1 in progress, 2 held.
     func rollout(_ key: RegistryKey, _ phase: RolloutCandidate.Phase?) {
-        let value = switch phase {
-        case nil: 0
-        case .inProgress: 1
-        case .held: 2
-        }
+        let value =
+            switch phase {
+            case nil: 0
+            case .inProgress: 1
+            case .held: 2
+            }
         entryGauge("kafka_scaler_rollout_state", key).record(value)
     }
 

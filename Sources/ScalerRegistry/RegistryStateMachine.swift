@@ -119,8 +119,9 @@ public struct RegistryStateMachine: Sendable {
                 history.record(.init(at: now, kind: .rolloutStarted, version: next.version, source: next.source, from: (old.version, old.source)))
                 return [.rolloutStarted(admission.key, pinned: old, candidate: next, replaced: ended)]
             }
-            let pin = PinnedSource(version: admission.version, source: admission.source, metadata: admission.metadata,
-                                   generation: generation, since: now)
+            let pin = PinnedSource(
+                version: admission.version, source: admission.source, metadata: admission.metadata,
+                generation: generation, since: now)
             repin(pin, from: old, reason: .version, at: now, keepingState: false)
             return Self.swapEvents(admission.key, from: old, to: pin, reason: .version, ended: ended)
         }
@@ -138,7 +139,8 @@ public struct RegistryStateMachine: Sendable {
             }
             fresh.history = history
             let kind: EntryHistory.Event.Kind = reason == .rollout ? .rolloutCompleted : .swap
-            fresh.history.record(.init(at: now, kind: kind, version: pin.version, source: pin.source, from: (old.version, old.source), reason: reason))
+            fresh.history.record(
+                .init(at: now, kind: kind, version: pin.version, source: pin.source, from: (old.version, old.source), reason: reason))
             self = fresh
         }
 
@@ -311,7 +313,7 @@ public struct RegistryStateMachine: Sendable {
     /// and no candidate read is in flight (one per new observation of the pin, at most).
     public mutating func candidateReadDue(_ key: RegistryKey, pinGeneration: UInt64, observation sequence: UInt64) -> CandidateRead? {
         guard let index = entries.index(forKey: key), entries.values[index].pinned.generation == pinGeneration,
-              let candidate = entries.values[index].candidate, !candidate.reading, candidate.readFor.map({ $0 < sequence }) ?? true
+            let candidate = entries.values[index].candidate, !candidate.reading, candidate.readFor.map({ $0 < sequence }) ?? true
         else { return nil }
         entries.values[index].candidate?.reading = true
         entries.values[index].candidate?.readFor = sequence
@@ -330,14 +332,17 @@ public struct RegistryStateMachine: Sendable {
         if let evaluation { candidate.lastEvaluation = evaluation }
         guard candidate.observations >= candidate.required else {
             entry.candidate = candidate
-            entry.history.record(.init(at: now, kind: .rolloutProgressed, version: candidate.version, source: candidate.source,
-                                       message: "observation \(candidate.observations) of \(candidate.required)"))
+            entry.history.record(
+                .init(
+                    at: now, kind: .rolloutProgressed, version: candidate.version, source: candidate.source,
+                    message: "observation \(candidate.observations) of \(candidate.required)"))
             entries[read.key] = entry
             return [.rolloutProgressed(read.key, candidate: candidate)]
         }
         let old = entry.pinned
-        let pin = PinnedSource(version: candidate.version, source: candidate.source, metadata: candidate.metadata,
-                               generation: candidate.generation, since: now)
+        let pin = PinnedSource(
+            version: candidate.version, source: candidate.source, metadata: candidate.metadata,
+            generation: candidate.generation, since: now)
         entry.repin(pin, from: old, reason: .rollout, at: now, keepingState: false)
         entries[read.key] = entry
         return Entry.swapEvents(read.key, from: old, to: pin, reason: .rollout, ended: candidate)
@@ -368,7 +373,7 @@ public struct RegistryStateMachine: Sendable {
         _ key: RegistryKey, generation: UInt64, to source: Source, metadata: [String: String], at now: RegistryInstant
     ) -> RegistryEvent? {
         guard var entry = entries[key], entry.pinned.generation == generation,
-              source != entry.pinned.source, entry.pending?.source != source
+            source != entry.pinned.source, entry.pending?.source != source
         else { return nil }
         entry.pending = PendingSource(source: source, metadata: metadata, since: now)
         // Announced here: the requests that now resolve to it must not announce it again.

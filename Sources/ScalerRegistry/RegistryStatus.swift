@@ -102,7 +102,9 @@ public struct RegistryStatus: Sendable, Encodable {
 extension RegistryStatus {
     /// Built from copies taken under the registry's lock, outside it: fingerprints are HMACs,
     /// and thousands of them must not stall every request.
-    init(entries machineEntries: [RegistryKey: RegistryStateMachine.Entry], lag: [RegistryKey: EntryLag], pool: [ConnectionPool<PooledReader>.Snapshot]) {
+    init(
+        entries machineEntries: [RegistryKey: RegistryStateMachine.Entry], lag: [RegistryKey: EntryLag], pool: [ConnectionPool<PooledReader>.Snapshot]
+    ) {
         entries = machineEntries.keys.sorted().map { key in
             let entry = machineEntries[key]!
             let pin = entry.pinned
@@ -124,7 +126,8 @@ extension RegistryStatus {
         }
         connections = pool.sorted { $0.settings.fingerprint < $1.settings.fingerprint }.map { snapshot in
             let state = !snapshot.open ? "unopened" : snapshot.backingOff ? "backoff" : snapshot.idleSince != nil ? "idle" : "open"
-            return Connection(key: snapshot.settings.fingerprint, brokers: snapshot.settings.bootstrapServers, entries: snapshot.entries, state: state)
+            return Connection(
+                key: snapshot.settings.fingerprint, brokers: snapshot.settings.bootstrapServers, entries: snapshot.entries, state: state)
         }
     }
 
@@ -141,7 +144,8 @@ extension RegistryStatus.EvaluationSummary {
 
 extension RegistryStatus.SourceSummary {
     init(_ source: Source, version: UInt64, since: String?) {
-        self.init(version: version, fingerprint: source.fingerprint, brokers: source.connection.bootstrapServers,
-                  group: source.consumerGroup, topic: source.topic, since: since)
+        self.init(
+            version: version, fingerprint: source.fingerprint, brokers: source.connection.bootstrapServers,
+            group: source.consumerGroup, topic: source.topic, since: since)
     }
 }

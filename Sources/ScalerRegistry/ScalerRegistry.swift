@@ -77,14 +77,18 @@ public final class ScalerRegistry: Sendable {
 
     /// A registry that reads through `readers` and re-resolves its entries' sources with
     /// `resolver`, the one that resolves the requests.
-    public convenience init(configuration: Configuration, readers: any KafkaReaderFactory, resolver: TriggerResolver,
-                            clock: any RegistryClock, logger: Logger) {
+    public convenience init(
+        configuration: Configuration, readers: any KafkaReaderFactory, resolver: TriggerResolver,
+        clock: any RegistryClock, logger: Logger
+    ) {
         self.init(configuration: configuration, readers: readers, resolver: resolver as any SourceResolver, clock: clock, logger: logger)
     }
 
     /// Tests substitute a resolver that needs no profile files.
-    init(configuration: Configuration, readers: any KafkaReaderFactory, resolver: any SourceResolver,
-         clock: any RegistryClock, logger: Logger) {
+    init(
+        configuration: Configuration, readers: any KafkaReaderFactory, resolver: any SourceResolver,
+        clock: any RegistryClock, logger: Logger
+    ) {
         self.configuration = configuration
         self.readers = readers
         self.resolver = resolver
@@ -133,10 +137,19 @@ public final class ScalerRegistry: Sendable {
         let index = entries.index(forKey: admission.key)
         if let index, admission.version <= entries.values[index].pinned.version { return nil }
         if index == nil, entries.count >= configuration.maxEntries {
-            return CapRefusal(reason: "entries", error: KafkaLagError(.resourceExhausted, "the registry holds \(entries.count) entries, the most --max-registry-entries allows; existing triggers keep being served"))
+            return CapRefusal(
+                reason: "entries",
+                error: KafkaLagError(
+                    .resourceExhausted,
+                    "the registry holds \(entries.count) entries, the most --max-registry-entries allows; existing triggers keep being served"))
         }
         if state.pool.connectionCount >= configuration.maxConnections, !state.pool.holds(admission.source.connection) {
-            return CapRefusal(reason: "connections", error: KafkaLagError(.resourceExhausted, "the scaler holds \(state.pool.connectionCount) Kafka connections, the most --max-kafka-connections allows; existing triggers keep being served"))
+            return CapRefusal(
+                reason: "connections",
+                error: KafkaLagError(
+                    .resourceExhausted,
+                    "the scaler holds \(state.pool.connectionCount) Kafka connections, the most --max-kafka-connections allows; existing triggers keep being served"
+                ))
         }
         return nil
     }
@@ -237,7 +250,9 @@ public final class ScalerRegistry: Sendable {
         _ key: RegistryKey, pinned: PinnedSource, scaling: ScalingParameters, in state: inout State, at now: RegistryInstant
     ) -> Cached {
         guard let stored = state.cache.fresh(pinned.source, at: now) else { return .uncached(pinned) }
-        guard let index = state.lag.index(forKey: key), let evaluation = state.lag.values[index].reuse(sequence: stored.sequence, scaling: scaling, at: now) else {
+        guard let index = state.lag.index(forKey: key),
+            let evaluation = state.lag.values[index].reuse(sequence: stored.sequence, scaling: scaling, at: now)
+        else {
             return .observed(pinned, stored)
         }
         state.machine.succeeded(key, generation: pinned.generation, at: now)
@@ -495,7 +510,8 @@ public final class ScalerRegistry: Sendable {
             source = try resolver.reResolve(plan.metadata, namespace: plan.key.namespace)
         } catch {
             state.withLock { $0.machine.resolutionFailed(plan, message: error.message, at: now) }
-            logger.error("re-resolving the source failed", metadata: ["key": "\(plan.key)", "reason": "\(plan.reason.rawValue)", "error": "\(error)"])
+            logger.error(
+                "re-resolving the source failed", metadata: ["key": "\(plan.key)", "reason": "\(plan.reason.rawValue)", "error": "\(error)"])
             return nil
         }
         let outcome = state.withLock { state in
@@ -559,7 +575,7 @@ public final class ScalerRegistry: Sendable {
             guard let index = state.lag.index(forKey: key) else { return (nil, .empty, nil) }
             let history = state.lag.values[index].history(for: stored.sequence)
             guard state.machine.entries[key]?.pinned.generation == pinned.generation,
-                  let kept = state.lag.values[index].reuse(sequence: stored.sequence, scaling: scaling, at: started)
+                let kept = state.lag.values[index].reuse(sequence: stored.sequence, scaling: scaling, at: started)
             else { return (nil, history, nil) }
             state.machine.succeeded(key, generation: pinned.generation, at: started)
             return (kept, history, state.machine.candidateReadDue(key, pinGeneration: pinned.generation, observation: stored.sequence))
@@ -596,10 +612,11 @@ public final class ScalerRegistry: Sendable {
             if case .failure(Self.shuttingDown) = outcome { return }
             let now = clock.now()
             let events = state.withLock { state in
-                let events = switch outcome {
-                case .success(let evaluation): state.machine.candidateSucceeded(due, evaluation: evaluation, at: now)
-                case .failure(let error): state.machine.candidateFailed(due, message: error.message, at: now)
-                }
+                let events =
+                    switch outcome {
+                    case .success(let evaluation): state.machine.candidateSucceeded(due, evaluation: evaluation, at: now)
+                    case .failure(let error): state.machine.candidateFailed(due, message: error.message, at: now)
+                    }
                 for event in events { Self.apply(event, to: &state, at: now) }
                 return events
             }
@@ -616,8 +633,9 @@ public final class ScalerRegistry: Sendable {
             let stored = try await read(source, deadline: nil, maxAge: .zero)
             let (evaluation, _) = try LagCalculator.evaluate(
                 stored.observation, topic: source.topic, consumerGroup: source.consumerGroup, parameters: scaling, state: .empty)
-            return .success(LastEvaluation(
-                at: clock.now(), metric: evaluation.metricValue, active: evaluation.isActive, totalLag: evaluation.totalLagWithPersistent))
+            return .success(
+                LastEvaluation(
+                    at: clock.now(), metric: evaluation.metricValue, active: evaluation.isActive, totalLag: evaluation.totalLagWithPersistent))
         } catch {
             return error.causedByRequest ? .success(nil) : .failure(error)
         }
@@ -667,9 +685,10 @@ public final class ScalerRegistry: Sendable {
         // Which profiles are in use is found by scanning the entries, under the lock: only
         // when the entry count changed, or every `profileRescan`. A pass otherwise costs one
         // stamp per profile in use and no scan.
-        var users = profileWatch.withLock { watch in
-            watch.entryCount == count && watch.lastScan.map { now.monotonic - $0 < Self.profileRescan } == true
-        } ? nil : profileUsers()
+        var users =
+            profileWatch.withLock { watch in
+                watch.entryCount == count && watch.lastScan.map { now.monotonic - $0 < Self.profileRescan } == true
+            } ? nil : profileUsers()
         let changed = profileWatch.withLock { watch in
             var firstSight: Set<String> = []
             if let users {
@@ -697,9 +716,11 @@ public final class ScalerRegistry: Sendable {
                     source = try resolver.reResolve(entry.metadata, namespace: entry.key.namespace)
                 } catch {
                     metrics.profileError(name)
-                    logger.error("auth profile changed and no longer resolves; nothing served changes", metadata: [
-                        "profile": "\(name)", "key": "\(entry.key)", "error": "\(error)",
-                    ])
+                    logger.error(
+                        "auth profile changed and no longer resolves; nothing served changes",
+                        metadata: [
+                            "profile": "\(name)", "key": "\(entry.key)", "error": "\(error)",
+                        ])
                     continue
                 }
                 let event = state.withLock {
@@ -754,9 +775,11 @@ public final class ScalerRegistry: Sendable {
         }
         for (key, entry) in evicted {
             metrics.forget(key)
-            logger.info("registry entry evicted after no request for the idle timeout", metadata: Self.metadata(key, entry.pinned).merging([
-                "idle_timeout": "\(configuration.entryIdleTimeout)",
-            ]) { $1 })
+            logger.info(
+                "registry entry evicted after no request for the idle timeout",
+                metadata: Self.metadata(key, entry.pinned).merging([
+                    "idle_timeout": "\(configuration.entryIdleTimeout)"
+                ]) { $1 })
         }
         if !evicted.isEmpty { metrics.entries.record(entries) }
         metrics.handles.record(handles)
@@ -792,20 +815,26 @@ public final class ScalerRegistry: Sendable {
     private func announce(_ event: RegistryEvent) {
         switch event {
         case .created(let key, let version, let source):
-            logger.info("registry entry created", metadata: [
-                "key": "\(key)", "version": "\(version)", "fingerprint": "\(source.fingerprint)",
-            ])
+            logger.info(
+                "registry entry created",
+                metadata: [
+                    "key": "\(key)", "version": "\(version)", "fingerprint": "\(source.fingerprint)",
+                ])
         case .drift(let key, let version, let pinned, let pending):
-            logger.warning("source drift: a different source at the pinned version is pending", metadata: [
-                "key": "\(key)", "version": "\(version)", "pinned_fingerprint": "\(pinned.fingerprint)",
-                "pending_fingerprint": "\(pending.fingerprint)",
-                "hint": "bump configVersion, or POST /registry/reload, to adopt it",
-            ])
+            logger.warning(
+                "source drift: a different source at the pinned version is pending",
+                metadata: [
+                    "key": "\(key)", "version": "\(version)", "pinned_fingerprint": "\(pinned.fingerprint)",
+                    "pending_fingerprint": "\(pending.fingerprint)",
+                    "hint": "bump configVersion, or POST /registry/reload, to adopt it",
+                ])
         case .stale(let key, let requested, let pinnedVersion, let source):
-            logger.warning("stale configVersion served from the pinned source", metadata: [
-                "key": "\(key)", "requested_version": "\(requested)", "pinned_version": "\(pinnedVersion)",
-                "requested_fingerprint": "\(source.fingerprint)",
-            ])
+            logger.warning(
+                "stale configVersion served from the pinned source",
+                metadata: [
+                    "key": "\(key)", "requested_version": "\(requested)", "pinned_version": "\(pinnedVersion)",
+                    "requested_fingerprint": "\(source.fingerprint)",
+                ])
         case .swapped(let key, let from, let to, let reason):
             metrics.swapped(reason)
             let metadata: Logger.Metadata = [
@@ -831,10 +860,12 @@ public final class ScalerRegistry: Sendable {
             logger.info("shadow rollout progressed", metadata: Self.rolloutMetadata(key, candidate))
         case .rolloutHeld(let key, let candidate):
             metrics.rollout(key, .held)
-            logger.warning("shadow rollout held: reading the new source failed; the pinned source keeps serving", metadata: Self.rolloutMetadata(key, candidate).merging([
-                "error": "\(candidate.lastError ?? "")", "failed_reads": "\(candidate.failedReads)",
-                "hint": "fix the source and bump configVersion again, or POST /registry/reload to force it in",
-            ]) { $1 })
+            logger.warning(
+                "shadow rollout held: reading the new source failed; the pinned source keeps serving",
+                metadata: Self.rolloutMetadata(key, candidate).merging([
+                    "error": "\(candidate.lastError ?? "")", "failed_reads": "\(candidate.failedReads)",
+                    "hint": "fix the source and bump configVersion again, or POST /registry/reload to force it in",
+                ]) { $1 })
         case .rolloutEnded(let key, _):
             metrics.rollout(key, nil)
         }

@@ -55,9 +55,13 @@ public final class TriggerResolver: SourceResolver {
         // its own identity and send it to a broker of the caller's choosing.
         switch trigger.source.connection.security.oauthBearer?.awsCredentials {
         case .ambient where !allowOperatorAWSCredentials:
-            throw KafkaLagError(.permissionDenied, "identityOwner operator would sign with the scaler's own AWS credentials, which --aws-operator-credentials does not allow")
+            throw KafkaLagError(
+                .permissionDenied,
+                "identityOwner operator would sign with the scaler's own AWS credentials, which --aws-operator-credentials does not allow")
         case .role where !allowOperatorAWSCredentials:
-            throw KafkaLagError(.permissionDenied, "awsRoleArn would be assumed with the scaler's own AWS credentials, which --aws-operator-credentials does not allow")
+            throw KafkaLagError(
+                .permissionDenied,
+                "awsRoleArn would be assumed with the scaler's own AWS credentials, which --aws-operator-credentials does not allow")
         default:
             break
         }

@@ -83,8 +83,9 @@ struct LagEngineBench: AsyncParsableCommand {
         logger.logLevel = .error
         let client = try KafkaClient(connection: cluster.connection, configuration: configuration, logger: logger)
         do {
-            let row = try await measure(client: client, source: Source(connection: cluster.connection, consumerGroup: "bench", topic: topic),
-                                        expected: committed, all: all, leaders: Set(all.map { cluster.leader(ofPartition: $0.partition) }).count)
+            let row = try await measure(
+                client: client, source: Source(connection: cluster.connection, consumerGroup: "bench", topic: topic),
+                expected: committed, all: all, leaders: Set(all.map { cluster.leader(ofPartition: $0.partition) }).count)
             await client.close()
             return row
         } catch {

@@ -12,7 +12,8 @@ struct GRPCClientTests {
         try await withProbeServer { port, _ in
             let client = try await GRPCClient.connect(host: "127.0.0.1", port: port)
             let payload = Array("hello scaler".utf8)
-            let result = await client.unary("/test.Probe/Echo", request: payload, requestCodec: rawCodec, responseCodec: rawCodec, timeout: .seconds(2))
+            let result = await client.unary(
+                "/test.Probe/Echo", request: payload, requestCodec: rawCodec, responseCodec: rawCodec, timeout: .seconds(2))
             #expect(try result.get() == payload)
             let empty = await client.unary("/test.Probe/Echo", request: [], requestCodec: rawCodec, responseCodec: rawCodec, timeout: .seconds(2))
             #expect(try empty.get() == [])

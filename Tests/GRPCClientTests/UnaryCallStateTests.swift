@@ -27,10 +27,12 @@ struct UnaryCallStateTests {
         #expect(result == .failure(RPCError(code: .notFound, message: "not found")))
     }
 
-    @Test("a non-200 HTTP status maps as gRPC specifies", arguments: [
-        ("400", StatusCode.internal), ("401", .unauthenticated), ("403", .permissionDenied), ("404", .unimplemented),
-        ("429", .unavailable), ("502", .unavailable), ("503", .unavailable), ("504", .unavailable), ("415", .unknown),
-    ])
+    @Test(
+        "a non-200 HTTP status maps as gRPC specifies",
+        arguments: [
+            ("400", StatusCode.internal), ("401", .unauthenticated), ("403", .permissionDenied), ("404", .unimplemented),
+            ("429", .unavailable), ("502", .unavailable), ("503", .unavailable), ("504", .unavailable), ("415", .unknown),
+        ])
     func httpStatus(status: String, code: StatusCode) {
         let result = state(headers: [(":status", status)]).outcome(resetCode: 0)
         #expect(result == .failure(RPCError(code: code, message: "unexpected HTTP status \(status)")))
@@ -49,13 +51,19 @@ struct UnaryCallStateTests {
         #expect(code(state(headers: ok, data: truncated, trailers: [("grpc-status", "0")]).outcome(resetCode: 0)) == .internal)
         #expect(code(state(headers: ok, trailers: [("grpc-status", "0")]).outcome(resetCode: 0)) == .internal)
         #expect(code(state(headers: ok, trailers: [("grpc-status", "x")]).outcome(resetCode: 0)) == .unknown)
-        #expect(code(state(headers: [(":status", "200"), ("content-type", "text/html")], data: MessageFramer.frame([1]),
-                           trailers: [("grpc-status", "0")]).outcome(resetCode: 0)) == .internal)
+        #expect(
+            code(
+                state(
+                    headers: [(":status", "200"), ("content-type", "text/html")], data: MessageFramer.frame([1]),
+                    trailers: [("grpc-status", "0")]
+                ).outcome(resetCode: 0)) == .internal)
     }
 
-    @Test("a reset stream without status maps its HTTP/2 error code", arguments: [
-        (UInt32(7), StatusCode.unavailable), (8, .cancelled), (11, .resourceExhausted), (2, .internal),
-    ])
+    @Test(
+        "a reset stream without status maps its HTTP/2 error code",
+        arguments: [
+            (UInt32(7), StatusCode.unavailable), (8, .cancelled), (11, .resourceExhausted), (2, .internal),
+        ])
     func reset(resetCode: UInt32, code: StatusCode) {
         let result = state(headers: []).outcome(resetCode: resetCode)
         if case .failure(let error) = result { #expect(error.code == code) } else { Issue.record("expected a failure") }

@@ -46,9 +46,11 @@ struct ControlFramePolicyTests {
         #expect(policy.receiveSettings(now: 10 * Self.second) == .tooManySettings)
     }
 
-    @Test("The violation names are gRPC's GOAWAY debug data", arguments: [
-        (ControlFramePolicy.Violation.tooManyPings, "too_many_pings"), (.tooManySettings, "too_many_settings"),
-    ])
+    @Test(
+        "The violation names are gRPC's GOAWAY debug data",
+        arguments: [
+            (ControlFramePolicy.Violation.tooManyPings, "too_many_pings"), (.tooManySettings, "too_many_settings"),
+        ])
     func debugData(violation: ControlFramePolicy.Violation, text: String) {
         #expect(violation.rawValue == text)
     }

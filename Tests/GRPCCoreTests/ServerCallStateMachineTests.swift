@@ -136,7 +136,9 @@ struct ServerCallStateMachineTests {
         var (fits, _) = started("/test.Echo/Small")
         guard case .none = data(&fits, [0, 0, 0, 0, 16] + [UInt8](repeating: 1, count: 16)) else { Issue.record("16 bytes refused"); return }
         var (unlimited, _) = started("/test.Echo/Unary")
-        guard case .none = data(&unlimited, [0, 0, 0, 0, 17] + [UInt8](repeating: 1, count: 17)) else { Issue.record("other methods limited"); return }
+        guard case .none = data(&unlimited, [0, 0, 0, 0, 17] + [UInt8](repeating: 1, count: 17)) else {
+            Issue.record("other methods limited"); return
+        }
     }
 
     @Test("An oversized message is RESOURCE_EXHAUSTED before the client finishes sending")

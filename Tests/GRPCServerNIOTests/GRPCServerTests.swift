@@ -41,7 +41,8 @@ struct GRPCServerTests {
         }
     }
 
-    @Test("Non-gRPC requests get HTTP 405 / 415 with a text body", arguments: [("GET", "application/grpc", "405"), ("POST", "application/json", "415")])
+    @Test(
+        "Non-gRPC requests get HTTP 405 / 415 with a text body", arguments: [("GET", "application/grpc", "405"), ("POST", "application/json", "415")])
     func plainHTTP(method: String, contentType: String, status: String) async throws {
         try await withTestGRPCServer { port, _, _, _ in
             try await H2TestClient.withConnection(port: port) { client in

@@ -71,10 +71,11 @@ final class H2TestClient {
         endStream: Bool = true,
         contentType: String = "application/grpc"
     ) -> Int32 {
-        let headers = [
-            (":method", method), (":scheme", "http"), (":authority", "127.0.0.1"), (":path", path),
-            ("content-type", contentType), ("te", "trailers"),
-        ] + extra
+        let headers =
+            [
+                (":method", method), (":scheme", "http"), (":authority", "127.0.0.1"), (":path", path),
+                ("content-type", contentType), ("te", "trailers"),
+            ] + extra
         let storage = headers.map { (Array($0.0.utf8), Array($0.1.utf8)) }
         var nva: [nghttp2_nv] = []
         var pinned: [UnsafeMutablePointer<UInt8>] = []

@@ -15,13 +15,14 @@ import Testing
         #expect(mutual.paths.map(\.role) == [.certificateChain, .privateKey, .clientCA])
     }
 
-    @Test(arguments: [
-        ("/c.pem", nil, nil, TLSSetupError.Code.missingFile, TLSFiles.Role.privateKey),
-        ("/c.pem", nil, "/ca.pem", .missingFile, .privateKey),
-        (nil, "/k.pem", nil, .missingFile, .certificateChain),
-        (nil, "/k.pem", "/ca.pem", .missingFile, .certificateChain),
-        (nil, nil, "/ca.pem", .clientCAWithoutCertificate, .clientCA),
-    ] as [(String?, String?, String?, TLSSetupError.Code, TLSFiles.Role)])
+    @Test(
+        arguments: [
+            ("/c.pem", nil, nil, TLSSetupError.Code.missingFile, TLSFiles.Role.privateKey),
+            ("/c.pem", nil, "/ca.pem", .missingFile, .privateKey),
+            (nil, "/k.pem", nil, .missingFile, .certificateChain),
+            (nil, "/k.pem", "/ca.pem", .missingFile, .certificateChain),
+            (nil, nil, "/ca.pem", .clientCAWithoutCertificate, .clientCA),
+        ] as [(String?, String?, String?, TLSSetupError.Code, TLSFiles.Role)])
     func incompleteSetsNameTheFileToFix(
         certificate: String?, key: String?, clientCA: String?, code: TLSSetupError.Code, role: TLSFiles.Role
     ) {
@@ -32,8 +33,9 @@ import Testing
 
     @Test func messagesUseTheCallersNames() {
         let missing = TLSSetupError(.missingFile, role: .privateKey)
-        #expect(missing.describe { "--\($0 == .privateKey ? "key" : "other")" }
-            == "--key is not set, but TLS needs both a certificate chain and its private key")
+        #expect(
+            missing.describe { "--\($0 == .privateKey ? "key" : "other")" }
+                == "--key is not set, but TLS needs both a certificate chain and its private key")
         let unreadable = TLSSetupError(.unreadableFile, role: .clientCA, path: "/x/ca.pem", detail: "No such file or directory")
         #expect(unreadable.description == "TLS client CA file '/x/ca.pem' cannot be read: No such file or directory")
     }

@@ -55,9 +55,11 @@ enum ClusterFixture {
     /// Creates `topic` with `partitions` partitions and produces ``messages(partition:)`` to each.
     static func seed(_ cluster: MockKafkaCluster, topic: String, partitions: Int32) async throws {
         try await cluster.createTopic(topic, partitions: partitions)
-        try await cluster.produce(Dictionary(uniqueKeysWithValues: (0..<partitions).map {
-            (TopicPartition(topic: topic, partition: $0), messages(partition: $0))
-        }))
+        try await cluster.produce(
+            Dictionary(
+                uniqueKeysWithValues: (0..<partitions).map {
+                    (TopicPartition(topic: topic, partition: $0), messages(partition: $0))
+                }))
     }
 
     static func elapsed(since start: ContinuousClock.Instant) -> Double {

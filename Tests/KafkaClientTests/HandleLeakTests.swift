@@ -20,7 +20,8 @@ extension MockClusterTests {
         /// Established TCP connections to `cluster`'s brokers: sockets other suites open in
         /// parallel (to other servers) do not count.
         static func socketCount(to cluster: MockKafkaCluster) -> Int {
-            let ports = Set(cluster.bootstrapServers.split(separator: ",").compactMap { $0.split(separator: ":").last.flatMap { Int($0, radix: 10) } })
+            let ports = Set(
+                cluster.bootstrapServers.split(separator: ",").compactMap { $0.split(separator: ":").last.flatMap { Int($0, radix: 10) } })
             let table = procText("/proc/self/net/tcp")
             return table.split(separator: "\n").dropFirst().filter { line in
                 let fields = line.split(separator: " ")
@@ -68,7 +69,8 @@ extension MockClusterTests {
                 #expect(peakThreads >= threads + 4, "a live client runs librdkafka threads")
                 // A leaked handle keeps ≥ 4 librdkafka threads.
                 #expect(try await Self.eventually { Self.threadCount() <= threads }, "threads: \(Self.threadCount()) vs \(threads)")
-                #expect(try await Self.eventually { Self.socketCount(to: cluster) <= sockets }, "sockets: \(Self.socketCount(to: cluster)) vs \(sockets)")
+                #expect(
+                    try await Self.eventually { Self.socketCount(to: cluster) <= sockets }, "sockets: \(Self.socketCount(to: cluster)) vs \(sockets)")
             }
         }
     }

@@ -50,7 +50,9 @@ struct InternalsTests {
         #expect(KafkaStatistics(json: "not json") == nil)
     }
 
-    @Test("syslog levels map to swift-log levels", arguments: [(Int32(0), "critical"), (3, "error"), (4, "warning"), (5, "notice"), (6, "info"), (7, "debug")])
+    @Test(
+        "syslog levels map to swift-log levels",
+        arguments: [(Int32(0), "critical"), (3, "error"), (4, "warning"), (5, "notice"), (6, "info"), (7, "debug")])
     func logLevels(syslog: Int32, level: String) {
         #expect("\(KafkaLogBridge.swiftLogLevel(syslog: syslog))" == level)
     }

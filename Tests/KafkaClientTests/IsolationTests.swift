@@ -19,13 +19,15 @@ extension MockClusterTests {
                     try await ClusterFixture.withClient(slow) { slowClient in
                         try await ClusterFixture.withClient(healthy) { healthyClient in
                             // Connect first, then make every answer of the slow cluster take 4 s.
-                            _ = try await slowClient.observe(Source(connection: slow.connection, consumerGroup: "g", topic: topics[0]), deadline: .now + .seconds(5))
+                            _ = try await slowClient.observe(
+                                Source(connection: slow.connection, consumerGroup: "g", topic: topics[0]), deadline: .now + .seconds(5))
                             for broker in slow.brokerIDs { try slow.setRoundTripTime(.seconds(4), broker: broker) }
                             let stuck = Task {
                                 await withTaskGroup(of: Void.self) { group in
                                     for topic in topics.dropFirst() {
                                         group.addTask {
-                                            _ = try? await slowClient.observe(Source(connection: slow.connection, consumerGroup: "g", topic: topic), deadline: .now + .seconds(3))
+                                            _ = try? await slowClient.observe(
+                                                Source(connection: slow.connection, consumerGroup: "g", topic: topic), deadline: .now + .seconds(3))
                                         }
                                     }
                                 }

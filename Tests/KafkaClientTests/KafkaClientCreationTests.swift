@@ -16,11 +16,13 @@ struct KafkaClientCreationTests {
 
     @Test("Valid TLS material, encrypted key included, is accepted by librdkafka")
     func validTLS() async throws {
-        try await Self.client(SecuritySettings(
-            sasl: .scramSHA256, username: "svc", password: "hunter2",
-            tls: TLSSettings(caPEM: PEMFixtures.certificate, certPEM: PEMFixtures.certificate,
-                             keyPEM: PEMFixtures.encryptedPrivateKey, keyPassword: PEMFixtures.encryptedKeyPassword)
-        ))
+        try await Self.client(
+            SecuritySettings(
+                sasl: .scramSHA256, username: "svc", password: "hunter2",
+                tls: TLSSettings(
+                    caPEM: PEMFixtures.certificate, certPEM: PEMFixtures.certificate,
+                    keyPEM: PEMFixtures.encryptedPrivateKey, keyPassword: PEMFixtures.encryptedKeyPassword)
+            ))
     }
 
     @Test("PEM that is well formed but not a certificate is rejected, naming the key")
@@ -37,9 +39,11 @@ struct KafkaClientCreationTests {
     @Test("A wrong key password is rejected without showing it")
     func wrongKeyPassword() async {
         let error = await #expect(throws: KafkaLagError.self) {
-            try await Self.client(SecuritySettings(tls: TLSSettings(
-                certPEM: PEMFixtures.certificate, keyPEM: PEMFixtures.encryptedPrivateKey, keyPassword: "wrong-password"
-            )))
+            try await Self.client(
+                SecuritySettings(
+                    tls: TLSSettings(
+                        certPEM: PEMFixtures.certificate, keyPEM: PEMFixtures.encryptedPrivateKey, keyPassword: "wrong-password"
+                    )))
         }
         #expect(error?.code == .invalidMetadata)
         #expect(error?.message.contains("wrong-password") == false)

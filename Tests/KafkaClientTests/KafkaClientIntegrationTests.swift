@@ -31,11 +31,14 @@ extension MockClusterTests {
                 try await ClusterFixture.seed(cluster, topic: topic, partitions: partitions)
                 let all = (0..<partitions).map { TopicPartition(topic: topic, partition: $0) }
                 // Full group: one message behind on odd partitions. Partial group: even partitions only.
-                let full = Dictionary(uniqueKeysWithValues: all.map { ($0, Int64(ClusterFixture.messages(partition: $0.partition) - Int($0.partition % 2))) })
+                let full = Dictionary(
+                    uniqueKeysWithValues: all.map { ($0, Int64(ClusterFixture.messages(partition: $0.partition) - Int($0.partition % 2))) })
                 let partial = full.filter { $0.key.partition % 2 == 0 }
                 try await cluster.commit(group: "full", offsets: full)
                 try await cluster.commit(group: "partial", offsets: partial)
-                let expectedLatest = [topic: Dictionary(uniqueKeysWithValues: all.map { ($0.partition, Int64(ClusterFixture.messages(partition: $0.partition))) })]
+                let expectedLatest = [
+                    topic: Dictionary(uniqueKeysWithValues: all.map { ($0.partition, Int64(ClusterFixture.messages(partition: $0.partition))) })
+                ]
 
                 try await ClusterFixture.withClient(cluster) { client in
                     for (group, committed) in [("full", full), ("partial", partial), ("never", [:])] {
@@ -67,7 +70,9 @@ extension MockClusterTests {
                     #expect(thrown?.code == code)
                     #expect(thrown?.message.hasPrefix("error describing topics: ") == true)
                     if error == .unknownTopicOrPartition {
-                        #expect(thrown?.message == "error describing topics: kafka server: Request was for a topic or partition that does not exist on this broker")
+                        #expect(
+                            thrown?.message
+                                == "error describing topics: kafka server: Request was for a topic or partition that does not exist on this broker")
                     }
                     // The error is not cached: once the topic is fine, the same client reads it.
                     cluster.setTopicError("missing", nil)
@@ -145,7 +150,9 @@ extension MockClusterTests {
                     }
                     #expect(ClusterFixture.elapsed(since: start) < 2.5)
                     #expect(error?.code == .timedOut)
-                    #expect(error?.message.contains("Kafka brokers \(cluster.bootstrapServers) unreachable or not answering") == true, "\(error?.message ?? "")")
+                    #expect(
+                        error?.message.contains("Kafka brokers \(cluster.bootstrapServers) unreachable or not answering") == true,
+                        "\(error?.message ?? "")")
                     for broker in cluster.brokerIDs { try cluster.setBrokerUp(broker) }
                 }
             }
@@ -192,9 +199,11 @@ extension MockClusterTests {
             }
         }
 
-        @Test("SASL refused by the broker is unauthenticated, within the deadline, without the password", arguments: [
-            SecuritySettings.SASLMechanism.plaintext, .scramSHA256, .scramSHA512,
-        ])
+        @Test(
+            "SASL refused by the broker is unauthenticated, within the deadline, without the password",
+            arguments: [
+                SecuritySettings.SASLMechanism.plaintext, .scramSHA256, .scramSHA512,
+            ])
         func saslRefused(mechanism: SecuritySettings.SASLMechanism) async throws {
             try await ClusterFixture.withCluster { cluster in
                 try await cluster.createTopic("t", partitions: 1)

@@ -40,9 +40,10 @@ struct LibrdkafkaPropertiesTests {
         ]
     )
     func sasl(mechanism: SecuritySettings.SASLMechanism, tls: Bool, expected: String, securityProtocol: String) throws {
-        let properties = try Self.make(SecuritySettings(
-            sasl: mechanism, username: "svc", password: "hunter2", tls: tls ? TLSSettings() : nil
-        ))
+        let properties = try Self.make(
+            SecuritySettings(
+                sasl: mechanism, username: "svc", password: "hunter2", tls: tls ? TLSSettings() : nil
+            ))
         #expect(properties["sasl.mechanisms"] == expected)
         #expect(properties["sasl.username"] == "svc")
         #expect(properties["sasl.password"] == "hunter2")
@@ -51,12 +52,14 @@ struct LibrdkafkaPropertiesTests {
 
     @Test("TLS without SASL is ssl, with PEM material and the key password")
     func tlsMaterial() throws {
-        let properties = try Self.make(SecuritySettings(tls: TLSSettings(
-            caPEM: PEMFixtures.certificate,
-            certPEM: PEMFixtures.certificate,
-            keyPEM: PEMFixtures.encryptedPrivateKey,
-            keyPassword: PEMFixtures.encryptedKeyPassword
-        )))
+        let properties = try Self.make(
+            SecuritySettings(
+                tls: TLSSettings(
+                    caPEM: PEMFixtures.certificate,
+                    certPEM: PEMFixtures.certificate,
+                    keyPEM: PEMFixtures.encryptedPrivateKey,
+                    keyPassword: PEMFixtures.encryptedKeyPassword
+                )))
         #expect(properties["security.protocol"] == "ssl")
         #expect(properties["ssl.ca.pem"] == PEMFixtures.certificate)
         #expect(properties["ssl.certificate.pem"] == PEMFixtures.certificate)
@@ -74,10 +77,11 @@ struct LibrdkafkaPropertiesTests {
 
     @Test("OAUTHBEARER names the mechanism only: the client id and secret never reach librdkafka")
     func oauthbearer() throws {
-        let properties = try Self.make(SecuritySettings(
-            sasl: .oauthbearer, username: "client-id", password: "client-secret",
-            oauthBearer: OAuthBearerSettings(tokenProvider: .bearer, tokenEndpointURI: "https://idp/token")
-        ))
+        let properties = try Self.make(
+            SecuritySettings(
+                sasl: .oauthbearer, username: "client-id", password: "client-secret",
+                oauthBearer: OAuthBearerSettings(tokenProvider: .bearer, tokenEndpointURI: "https://idp/token")
+            ))
         #expect(properties["sasl.mechanisms"] == "OAUTHBEARER")
         #expect(properties["security.protocol"] == "sasl_plaintext")
         #expect(!properties.entries.contains { $0.value.contains("client-secret") || $0.value.contains("client-id") })
@@ -145,8 +149,9 @@ struct LibrdkafkaPropertiesTests {
                 bootstrapServers: ["b1:9092"],
                 security: SecuritySettings(
                     sasl: .scramSHA512, username: "svc", password: "hunter2",
-                    tls: TLSSettings(certPEM: PEMFixtures.certificate, keyPEM: PEMFixtures.encryptedPrivateKey,
-                                     keyPassword: PEMFixtures.encryptedKeyPassword)
+                    tls: TLSSettings(
+                        certPEM: PEMFixtures.certificate, keyPEM: PEMFixtures.encryptedPrivateKey,
+                        keyPassword: PEMFixtures.encryptedKeyPassword)
                 )
             ),
             configuration: configuration

@@ -34,7 +34,9 @@ final class FakeQueries: OffsetQueries {
         }
     }
 
-    func committedOffsets(group: String, partitions: [TopicPartition]?, deadline: ContinuousClock.Instant) async throws(KafkaLagError) -> [TopicPartition: Int64] {
+    func committedOffsets(group: String, partitions: [TopicPartition]?, deadline: ContinuousClock.Instant) async throws(KafkaLagError)
+        -> [TopicPartition: Int64]
+    {
         // Proves concurrency: with a topic, the log-end query starts before this one answers.
         if partitions != nil {
             for _ in 0..<2000 where !state.withLock({ $0.logEndStarted }) {
@@ -75,10 +77,11 @@ struct ObservationAssemblyTests {
     }
 
     static func kafka() -> FakeQueries {
-        FakeQueries(FakeQueries.State(
-            topics: ["a": [0: 10, 1: 20, 2: 30], "b": [0: 5, 1: 6], "c": [0: 1]],
-            committed: ["g": [tp("a", 0): 4, tp("a", 2): 30, tp("b", 1): 2]]
-        ))
+        FakeQueries(
+            FakeQueries.State(
+                topics: ["a": [0: 10, 1: 20, 2: 30], "b": [0: 5, 1: 6], "c": [0: 1]],
+                committed: ["g": [tp("a", 0): 4, tp("a", 2): 30, tp("b", 1): 2]]
+            ))
     }
 
     @Test("Empty topic: one all-topics OffsetFetch, then every partition of the group's topics")
@@ -86,10 +89,11 @@ struct ObservationAssemblyTests {
         let queries = Self.kafka()
         let observation = try await ObservationAssembly(queries: queries)
             .observe(Source(connection: Self.connection, consumerGroup: "g", topic: ""), deadline: Self.deadline)
-        #expect(observation.committed == [
-            Self.tp("a", 0): 4, Self.tp("a", 1): -1, Self.tp("a", 2): 30,
-            Self.tp("b", 0): -1, Self.tp("b", 1): 2,
-        ])
+        #expect(
+            observation.committed == [
+                Self.tp("a", 0): 4, Self.tp("a", 1): -1, Self.tp("a", 2): 30,
+                Self.tp("b", 0): -1, Self.tp("b", 1): 2,
+            ])
         #expect(observation.latest == ["a": [0: 10, 1: 20, 2: 30], "b": [0: 5, 1: 6]])
         #expect(queries.calls == ["offsetFetch g all", "metadata a", "metadata b", "listOffsets 5"])
     }

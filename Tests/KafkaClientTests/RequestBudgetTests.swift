@@ -32,7 +32,8 @@ extension MockClusterTests {
                         #expect(sent["ListOffsets"] == leaders, "\(sent)")
                         #expect(sent["Metadata"] == nil, "\(sent)")
                         let perBroker = after.requests("ListOffsets", since: before)
-                    #expect(perBroker.count == leaders && perBroker.values.allSatisfy { $0 == 1 }, "one ListOffsets per leader broker: \(perBroker)")
+                        #expect(
+                            perBroker.count == leaders && perBroker.values.allSatisfy { $0 == 1 }, "one ListOffsets per leader broker: \(perBroker)")
                     }
                 }
             }

@@ -36,7 +36,9 @@ struct RecordingLogHandler: LogHandler {
 extension MockClusterTests {
     @Suite("KafkaClient with no broker listening", .timeLimit(.minutes(1)))
     struct UnreachableBrokerTests {
-        @Test("Refused connections: the one 'unreachable or not answering' error naming the broker, librdkafka's reason logged with metadata, no secret anywhere")
+        @Test(
+            "Refused connections: the one 'unreachable or not answering' error naming the broker, librdkafka's reason logged with metadata, no secret anywhere"
+        )
         func refused() async throws {
             let store = RecordingLogHandler.Store()
             let logger = Logger(label: "unreachable") { _ in RecordingLogHandler(store: store) }

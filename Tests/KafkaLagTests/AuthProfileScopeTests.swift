@@ -3,19 +3,21 @@ import Testing
 
 @Suite("Broker patterns: host[:port], *.suffix, any port without one")
 struct BrokerPatternTests {
-    @Test("matches", arguments: [
-        ("kafka-0.kafka:9093", "kafka-0.kafka:9093", true),
-        ("kafka-0.kafka", "KAFKA-0.kafka:1234", true),
-        ("*.kafka.svc.cluster.local:9093", "b-1.kafka.svc.cluster.local:9093", true),
-        ("*.kafka.svc.cluster.local:9093", "b-1.kafka.svc.cluster.local:9092", false),
-        ("*.kafka.svc.cluster.local", "kafka.svc.cluster.local:9093", false),
-        ("*.kafka.svc.cluster.local", "evil-kafka.svc.cluster.local:9093", false),
-        ("*.kafka.svc.cluster.local", "b.kafka.svc.cluster.local.evil.com:9093", false),
-        ("127.0.0.1", "127.0.0.1:9092", true),
-        ("127.0.0.1:9092", "127.0.0.10:9092", false),
-        ("[::1]:9092", "[::1]:9092", true),
-        ("kafka:9092", "kafka", false),
-    ])
+    @Test(
+        "matches",
+        arguments: [
+            ("kafka-0.kafka:9093", "kafka-0.kafka:9093", true),
+            ("kafka-0.kafka", "KAFKA-0.kafka:1234", true),
+            ("*.kafka.svc.cluster.local:9093", "b-1.kafka.svc.cluster.local:9093", true),
+            ("*.kafka.svc.cluster.local:9093", "b-1.kafka.svc.cluster.local:9092", false),
+            ("*.kafka.svc.cluster.local", "kafka.svc.cluster.local:9093", false),
+            ("*.kafka.svc.cluster.local", "evil-kafka.svc.cluster.local:9093", false),
+            ("*.kafka.svc.cluster.local", "b.kafka.svc.cluster.local.evil.com:9093", false),
+            ("127.0.0.1", "127.0.0.1:9092", true),
+            ("127.0.0.1:9092", "127.0.0.10:9092", false),
+            ("[::1]:9092", "[::1]:9092", true),
+            ("kafka:9092", "kafka", false),
+        ])
     func matches(pattern: String, broker: String, expected: Bool) throws {
         let parsed = try #require(BrokerPattern(pattern))
         #expect(parsed.matches(broker) == expected)
@@ -61,14 +63,19 @@ struct AuthProfileScopeTests {
         }
     }
 
-    @Test("metadata may repeat the profile's transport but not weaken it", arguments: [
-        (["tls": "disable"], #"it sets tls "enable" and metadata may not change it to "disable""#),
-        (["tls": "enable,disable"], #"it sets tls "enable" and metadata may not change it to "enable,disable""#),
-        (["sasl": "plaintext"], #"it sets sasl "scram_sha512" and metadata may not change it to "plaintext""#),
-        (["ca": "PEM"], "it sets tls and metadata may not bring its own ca"),
-        (["unsafeSsl": "1"], "metadata may not turn on unsafeSsl unless the profile does"),
-        (["oauthTokenEndpointUri": "https://attacker/token"], "it holds a password and metadata may not choose where it is sent (oauthTokenEndpointUri)"),
-    ])
+    @Test(
+        "metadata may repeat the profile's transport but not weaken it",
+        arguments: [
+            (["tls": "disable"], #"it sets tls "enable" and metadata may not change it to "disable""#),
+            (["tls": "enable,disable"], #"it sets tls "enable" and metadata may not change it to "enable,disable""#),
+            (["sasl": "plaintext"], #"it sets sasl "scram_sha512" and metadata may not change it to "plaintext""#),
+            (["ca": "PEM"], "it sets tls and metadata may not bring its own ca"),
+            (["unsafeSsl": "1"], "metadata may not turn on unsafeSsl unless the profile does"),
+            (
+                ["oauthTokenEndpointUri": "https://attacker/token"],
+                "it holds a password and metadata may not choose where it is sent (oauthTokenEndpointUri)"
+            ),
+        ])
     func transport(metadata: [String: String], rule: String) throws {
         let scope = try AuthProfileScope(profile: "prod", keys: keys)
         try scope.check(metadata: ["tls": " enable ", "sasl": "scram_sha512", "unsafeSsl": "false"], profileKeys: keys)
@@ -82,7 +89,9 @@ struct AuthProfileScopeTests {
         let oauth = keys.merging(["oauthTokenEndpointUri": "https://idp/token"]) { $1 }
         let scope = try AuthProfileScope(profile: "prod", keys: oauth)
         try scope.check(metadata: ["oauthTokenEndpointUri": "https://idp/token"], profileKeys: oauth)
-        #expect(throws: KafkaLagError(.permissionDenied, #"auth profile "prod" refused: it sets oauthTokenEndpointUri and metadata may not change it"#)) {
+        #expect(
+            throws: KafkaLagError(.permissionDenied, #"auth profile "prod" refused: it sets oauthTokenEndpointUri and metadata may not change it"#)
+        ) {
             try scope.check(metadata: ["oauthTokenEndpointUri": "https://attacker/token"], profileKeys: oauth)
         }
         // A profile without a password has nothing to send: metadata may name the endpoint.

@@ -10,8 +10,10 @@ struct AuthProfileTests {
 
     @Test("tls, sasl and saslTokenProvider: a metadata value wins over the profile")
     func metadataWinsForModes() throws {
-        let profile = ["tls": "enable", "sasl": "plaintext", "saslTokenProvider": "aws_msk_iam", "username": "u", "password": "p",
-                       "oauthTokenEndpointUri": "https://idp/token"]
+        let profile = [
+            "tls": "enable", "sasl": "plaintext", "saslTokenProvider": "aws_msk_iam", "username": "u", "password": "p",
+            "oauthTokenEndpointUri": "https://idp/token",
+        ]
         let trigger = try KafkaTrigger(
             metadata: Self.base.merging(["tls": "disable", "sasl": "oauthbearer", "saslTokenProvider": "bearer"]) { $1 },
             profile: profile
@@ -129,7 +131,10 @@ struct AuthProfileTests {
         try root.write("p/password", "s3cret", mode: 0o644)
         let error = #expect(throws: KafkaLagError.self) { try AuthProfileDirectory(root: root.path).profile(named: "p") }
         #expect(error?.code == .failedPrecondition)
-        #expect(error?.message == #"auth profile "p" key "password" is readable by others (mode 644): mount the Secret with defaultMode 0400, or start with --allow-readable-profiles true"#)
+        #expect(
+            error?.message
+                == #"auth profile "p" key "password" is readable by others (mode 644): mount the Secret with defaultMode 0400, or start with --allow-readable-profiles true"#
+        )
         #expect(error?.message.contains("s3cret") == false)
         #expect(try AuthProfileDirectory(root: root.path, allowReadableByOthers: true).profile(named: "p")["password"] == "s3cret")
         try root.write("p/password", "s3cret", mode: 0o400)

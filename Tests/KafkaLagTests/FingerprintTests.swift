@@ -13,29 +13,34 @@ struct FingerprintTests {
                 bootstrapServers: ["b1:9093", "b2:9093"],
                 security: SecuritySettings(
                     sasl: .scramSHA512, username: "svc", password: password,
-                    tls: TLSSettings(caPEM: "CA-PEM", certPEM: "CERT-PEM", keyPEM: "-----BEGIN PRIVATE KEY-----secret", keyPassword: "key-pass-phrase")
+                    tls: TLSSettings(
+                        caPEM: "CA-PEM", certPEM: "CERT-PEM", keyPEM: "-----BEGIN PRIVATE KEY-----secret", keyPassword: "key-pass-phrase")
                 )
             ),
             consumerGroup: "billing", topic: topic
         )
     }
 
-    @Test("SHA-256 matches the FIPS 180-4 test vectors", arguments: [
-        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-        (String(repeating: "a", count: 1000), "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3"),
-    ])
+    @Test(
+        "SHA-256 matches the FIPS 180-4 test vectors",
+        arguments: [
+            ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+            (String(repeating: "a", count: 1000), "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3"),
+        ])
     func sha256(message: String, digest: String) {
         #expect(SHA256.hex(SHA256.digest(Array(message.utf8))) == digest)
     }
 
     @Test("HMAC-SHA-256 matches RFC 4231 test cases 1 and 2")
     func hmac() {
-        #expect(SHA256.hex(SHA256.hmac(key: [UInt8](repeating: 0x0b, count: 20), Array("Hi There".utf8)))
-            == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
-        #expect(SHA256.hex(SHA256.hmac(key: Array("Jefe".utf8), Array("what do ya want for nothing?".utf8)))
-            == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        #expect(
+            SHA256.hex(SHA256.hmac(key: [UInt8](repeating: 0x0b, count: 20), Array("Hi There".utf8)))
+                == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        #expect(
+            SHA256.hex(SHA256.hmac(key: Array("Jefe".utf8), Array("what do ya want for nothing?".utf8)))
+                == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
     @Test("under one key the fingerprint is pinned in every process and build; another key gives another")
@@ -106,8 +111,10 @@ struct FingerprintTests {
     func parsedRedaction() throws {
         let trigger = try KafkaTrigger(
             metadata: ["bootstrapServers": "b:9092", "consumerGroup": "g", "topic": "t", "sasl": "oauthbearer"],
-            profile: ["username": "client-id", "password": "client-secret-value", "oauthTokenEndpointUri": "https://idp/token",
-                      "oauthExtensions": "logicalCluster=client-secret-value"]
+            profile: [
+                "username": "client-id", "password": "client-secret-value", "oauthTokenEndpointUri": "https://idp/token",
+                "oauthExtensions": "logicalCluster=client-secret-value",
+            ]
         )
         let text = String(describing: trigger)
         #expect(!text.contains("client-secret-value"))

@@ -127,8 +127,8 @@ struct KedaCase: Sendable, Decodable, CustomTestStringConvertible {
 enum KedaCases {
     static let all: [KedaCase] = {
         guard let url = Bundle.module.url(forResource: "keda-kafka-cases", withExtension: "json", subdirectory: "Fixtures"),
-              let data = try? Data(contentsOf: url),
-              let cases = try? JSONDecoder().decode([KedaCase].self, from: data)
+            let data = try? Data(contentsOf: url),
+            let cases = try? JSONDecoder().decode([KedaCase].self, from: data)
         else { return [] }
         return cases
     }()

@@ -12,9 +12,11 @@ struct KedaCaseTests {
         #expect(skipped.count == 6)
         #expect(skipped.filter { $0.kedaVersions.hasPrefix("<=2.19") }.count == 2)
         #expect(skipped.filter { $0.kedaVersions.hasPrefix("main@") }.count == 4)
-        let ported = ["parseMetadata", "parseAuth", "metricName", "partitionLimitation", "findFactors", "nextFactor", "lagForPartition", "topicPartitions"]
-            .map { KedaCases.runnable($0).count }
-            .reduce(0, +)
+        let ported = [
+            "parseMetadata", "parseAuth", "metricName", "partitionLimitation", "findFactors", "nextFactor", "lagForPartition", "topicPartitions",
+        ]
+        .map { KedaCases.runnable($0).count }
+        .reduce(0, +)
         #expect(ported == 210)
     }
 
@@ -108,7 +110,7 @@ struct KedaCaseTests {
         let trigger = try KafkaTrigger(metadata: row.scalerMetadata, profile: row.profile)
         let brokerPartitions = try #require(row.brokerTopicPartitionIds)
         guard case .object(let expectedByTopic) = row.expected("topicPartitions"),
-              let expected = expectedByTopic[trigger.source.topic]?.ints
+            let expected = expectedByTopic[trigger.source.topic]?.ints
         else { Issue.record("no expected partitions for the topic"); return }
 
         let active = try PartitionLimitation.activePartitions(

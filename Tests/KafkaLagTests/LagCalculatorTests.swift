@@ -52,9 +52,11 @@ struct LagCalculatorTests {
         #expect(evaluation.totalLagWithPersistent == 100)
     }
 
-    @Test("the cap uses Go's truncating division: it starts at (partitions + 1) × threshold", arguments: [
-        (Int64(30), Int64(30)), (35, 35), (39, 39), (40, 30), (1000, 30),
-    ])
+    @Test(
+        "the cap uses Go's truncating division: it starts at (partitions + 1) × threshold",
+        arguments: [
+            (Int64(30), Int64(30)), (35, 35), (39, 39), (40, 30), (1000, 30),
+        ])
     func capBoundaries(lag: Int64, metric: Int64) throws {
         let observation = Self.observation([(0, lag), (0, 0), (0, 0)])
         let (evaluation, _) = try Self.evaluate(observation, Self.parameters { $0.lagThreshold = 10 })
@@ -79,9 +81,11 @@ struct LagCalculatorTests {
         #expect(!noLag.isActive)
     }
 
-    @Test("ensureEvenDistributionOfPartitions rounds up to a divisor of the partition count, at least 1 × threshold", arguments: [
-        (Int64(0), Int64(10)), (1, 10), (10, 10), (11, 20), (21, 50), (50, 50), (51, 100), (10_000, 100),
-    ])
+    @Test(
+        "ensureEvenDistributionOfPartitions rounds up to a divisor of the partition count, at least 1 × threshold",
+        arguments: [
+            (Int64(0), Int64(10)), (1, 10), (10, 10), (11, 20), (21, 50), (50, 50), (51, 100), (10_000, 100),
+        ])
     func ensureEven(lag: Int64, metric: Int64) throws {
         var offsets: [(committed: Int64, latest: Int64?)] = [(0, lag)]
         offsets += Array(repeating: (0, 0), count: 9)
@@ -113,14 +117,16 @@ struct LagCalculatorTests {
         #expect(!evaluation.isActive)
     }
 
-    @Test("no committed offset: latest → 1, earliest → the log end, scaleToZeroOnInvalidOffset → 0", arguments: [
-        (OffsetResetPolicy.latest, false, Int64(1)),
-        (.latest, true, 0),
-        (.earliest, false, 40),
-        (.earliest, true, 0),
-        // The enum quirk: a value matching neither policy falls through to latest − (−1).
-        (OffsetResetPolicy(rawValue: "latest,earliest"), false, 41),
-    ])
+    @Test(
+        "no committed offset: latest → 1, earliest → the log end, scaleToZeroOnInvalidOffset → 0",
+        arguments: [
+            (OffsetResetPolicy.latest, false, Int64(1)),
+            (.latest, true, 0),
+            (.earliest, false, 40),
+            (.earliest, true, 0),
+            // The enum quirk: a value matching neither policy falls through to latest − (−1).
+            (OffsetResetPolicy(rawValue: "latest,earliest"), false, 41),
+        ])
     func invalidOffsets(policy: OffsetResetPolicy, scaleToZero: Bool, lag: Int64) throws {
         let parameters = Self.parameters {
             $0.offsetResetPolicy = policy
@@ -137,7 +143,8 @@ struct LagCalculatorTests {
         let parameters = Self.parameters { $0.excludePersistentLag = true }
         let first = try Self.evaluate(Self.observation([(5, 10), (0, 4)]), parameters)
         #expect(first.evaluation.totalLag == 9)
-        #expect(first.state.previousOffsets == [TopicPartition(topic: Self.topic, partition: 0): 5, TopicPartition(topic: Self.topic, partition: 1): 0])
+        #expect(
+            first.state.previousOffsets == [TopicPartition(topic: Self.topic, partition: 0): 5, TopicPartition(topic: Self.topic, partition: 1): 0])
 
         let second = try Self.evaluate(Self.observation([(5, 12), (2, 4)]), parameters, state: first.state)
         #expect(second.evaluation.partitions.map(\.lag) == [0, 2])

@@ -19,18 +19,20 @@ struct MetadataParsingTests {
         #expect(throws: KafkaLagError.self) { try parse(extra, removing: removed) }
     }
 
-    @Test("integers parse as JSON numbers: fractions, exponents, signs and leading zeros fail", arguments: [
-        ("1.5", "json: cannot unmarshal number 1.5 into Go value of type int64"),
-        ("1e3", "json: cannot unmarshal number 1e3 into Go value of type int64"),
-        ("+5", "invalid character '+' looking for beginning of value"),
-        ("010", "invalid character '1' after top-level value"),
-        ("12abc", "invalid character 'a' after top-level value"),
-        ("9223372036854775808", "json: cannot unmarshal number 9223372036854775808 into Go value of type int64"),
-        ("1.", "unexpected end of JSON input"),
-        ("-x", "invalid character 'x' in numeric literal"),
-        ("\"5\"", "json: cannot unmarshal string into Go value of type int64"),
-        ("true", "json: cannot unmarshal bool into Go value of type int64"),
-    ])
+    @Test(
+        "integers parse as JSON numbers: fractions, exponents, signs and leading zeros fail",
+        arguments: [
+            ("1.5", "json: cannot unmarshal number 1.5 into Go value of type int64"),
+            ("1e3", "json: cannot unmarshal number 1e3 into Go value of type int64"),
+            ("+5", "invalid character '+' looking for beginning of value"),
+            ("010", "invalid character '1' after top-level value"),
+            ("12abc", "invalid character 'a' after top-level value"),
+            ("9223372036854775808", "json: cannot unmarshal number 9223372036854775808 into Go value of type int64"),
+            ("1.", "unexpected end of JSON input"),
+            ("-x", "invalid character 'x' in numeric literal"),
+            ("\"5\"", "json: cannot unmarshal string into Go value of type int64"),
+            ("true", "json: cannot unmarshal bool into Go value of type int64"),
+        ])
     func strictIntegers(text: String, reason: String) {
         let error = failure(["activationLagThreshold": text])
         let field = "unable to set param \"activationLagThreshold\" value \(goQuoted(text)): unable to unmarshal to field type int64: \(reason)"
@@ -41,29 +43,34 @@ struct MetadataParsingTests {
     @Test("a failed integer keeps Go's zero value, so Validate adds its own error on a new line")
     func zeroValueAfterFieldError() {
         let error = failure(["lagThreshold": "1.5"])
-        #expect(error?.message == Self.prefix
-            + "unable to set param \"lagThreshold\" value \"1.5\": unable to unmarshal to field type int64: json: cannot unmarshal number 1.5 into Go value of type int64\n"
-            + "\"lagThreshold\" must be positive number")
+        #expect(
+            error?.message == Self.prefix
+                + "unable to set param \"lagThreshold\" value \"1.5\": unable to unmarshal to field type int64: json: cannot unmarshal number 1.5 into Go value of type int64\n"
+                + "\"lagThreshold\" must be positive number")
     }
 
     @Test("field errors are joined in KEDA's field order, then the first Validate error")
     func joinedErrors() {
         let error = failure(["allowIdleConsumers": "maybe", "offsetResetPolicy": "newest", "lagThreshold": "0"], removing: ["bootstrapServers"])
-        #expect(error?.message == Self.prefix + [
-            "missing required parameter \"bootstrapServers\" in [triggerMetadata resolvedEnv]",
-            "parameter \"offsetResetPolicy\" value \"newest\" must be one of [latest earliest]",
-            "unable to set param \"allowIdleConsumers\" value \"maybe\": unable to parse boolean value \"maybe\": strconv.ParseBool: parsing \"maybe\": invalid syntax",
-            "\"lagThreshold\" must be positive number",
-        ].joined(separator: "\n"))
+        #expect(
+            error?.message == Self.prefix
+                + [
+                    "missing required parameter \"bootstrapServers\" in [triggerMetadata resolvedEnv]",
+                    "parameter \"offsetResetPolicy\" value \"newest\" must be one of [latest earliest]",
+                    "unable to set param \"allowIdleConsumers\" value \"maybe\": unable to parse boolean value \"maybe\": strconv.ParseBool: parsing \"maybe\": invalid syntax",
+                    "\"lagThreshold\" must be positive number",
+                ].joined(separator: "\n"))
     }
 
     @Test("Validate stops at its first error")
     func validateStopsAtFirstError() {
         #expect(failure(["lagThreshold": "0", "activationLagThreshold": "-1"])?.message == Self.prefix + "\"lagThreshold\" must be positive number")
-        #expect(failure(["activationLagThreshold": "-1", "partitionLimitation": "x"])?.message
-            == Self.prefix + "\"activationLagThreshold\" must be a non-negative number")
-        #expect(failure(["partitionLimitation": "x", "allowIdleConsumers": "true", "limitToPartitionsWithLag": "true"])?.message
-            == Self.prefix + "invalid partition limitation: x")
+        #expect(
+            failure(["activationLagThreshold": "-1", "partitionLimitation": "x"])?.message
+                == Self.prefix + "\"activationLagThreshold\" must be a non-negative number")
+        #expect(
+            failure(["partitionLimitation": "x", "allowIdleConsumers": "true", "limitToPartitionsWithLag": "true"])?.message
+                == Self.prefix + "invalid partition limitation: x")
     }
 
     @Test("a JSON null integer reproduces KEDA's recovered panic, replacing every other error")
@@ -72,7 +79,8 @@ struct MetadataParsingTests {
         #expect(error?.message == Self.prefix + "failed to parse typed config *reflect.ValueError resulted in panic")
     }
 
-    @Test("booleans follow strconv.ParseBool", arguments: ["1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False", " true "])
+    @Test(
+        "booleans follow strconv.ParseBool", arguments: ["1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False", " true "])
     func booleans(text: String) throws {
         let trigger = try parse(["excludePersistentLag": text])
         #expect(trigger.scaling.excludePersistentLag == ["1", "t", "T", "TRUE", "true", "True", " true "].contains(text))
@@ -113,16 +121,19 @@ struct MetadataParsingTests {
         #expect(try parse(["partitionLimitation": "4-2,+7"]).scaling.partitionLimitation == [7])
     }
 
-    @Test("partitionLimitation names at most 100,000 IDs, checked before a range is expanded", arguments: [
-        ("0-2147483647", "0-2147483647"),
-        ("0-99999,100000", "100000"),
-        ("5,0-99999", "0-99999"),
-        (String(repeating: "1,", count: 100_000) + "1", "1"),
-    ])
+    @Test(
+        "partitionLimitation names at most 100,000 IDs, checked before a range is expanded",
+        arguments: [
+            ("0-2147483647", "0-2147483647"),
+            ("0-99999,100000", "100000"),
+            ("5,0-99999", "0-99999"),
+            (String(repeating: "1,", count: 100_000) + "1", "1"),
+        ])
     func partitionLimitationCap(text: String, part: String) throws {
         let start = ContinuousClock.now
-        #expect(failure(["partitionLimitation": text])?.message
-            == Self.prefix + "invalid partition limitation: \(part) (more than 100000 partition IDs in all)")
+        #expect(
+            failure(["partitionLimitation": text])?.message
+                == Self.prefix + "invalid partition limitation: \(part) (more than 100000 partition IDs in all)")
         // Expanding 0-2147483647 takes minutes and gigabytes; 10 s leaves room for a
         // sanitizer build, which parses the 100,000 legal IDs in about 2.5 s.
         #expect(ContinuousClock.now - start < .seconds(10))
@@ -138,9 +149,11 @@ struct MetadataParsingTests {
         #expect(failure(["bootstrapServers": many])?.message == "bootstrapServers lists 20000 brokers; at most 100 are accepted")
     }
 
-    @Test("version follows sarama's grammar", arguments: [
-        ("2.8.1", "2.8.1"), ("0.10.2.1", "0.10.2.1"), ("10.0.0", "10.0.0"),
-    ])
+    @Test(
+        "version follows sarama's grammar",
+        arguments: [
+            ("2.8.1", "2.8.1"), ("0.10.2.1", "0.10.2.1"), ("10.0.0", "10.0.0"),
+        ])
     func versions(text: String, shown: String) throws {
         #expect(try parse(["version": text]).kafkaVersion.description == shown)
     }

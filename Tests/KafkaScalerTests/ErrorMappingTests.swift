@@ -5,15 +5,17 @@ import Testing
 
 @Suite("Lag failures map to gRPC statuses (DESIGN.md §4)")
 struct ErrorMappingTests {
-    @Test("each code has its status", arguments: [
-        (KafkaLagError.Code.invalidMetadata, StatusCode.invalidArgument),
-        (.unavailable, .unavailable),
-        (.timedOut, .unavailable),
-        (.unauthenticated, .unauthenticated),
-        (.permissionDenied, .permissionDenied),
-        (.failedPrecondition, .failedPrecondition),
-        (.internalError, .internal),
-    ])
+    @Test(
+        "each code has its status",
+        arguments: [
+            (KafkaLagError.Code.invalidMetadata, StatusCode.invalidArgument),
+            (.unavailable, .unavailable),
+            (.timedOut, .unavailable),
+            (.unauthenticated, .unauthenticated),
+            (.permissionDenied, .permissionDenied),
+            (.failedPrecondition, .failedPrecondition),
+            (.internalError, .internal),
+        ])
     func mapping(code: KafkaLagError.Code, status: StatusCode) {
         let error = RPCError(KafkaLagError(code, "message"), deadline: nil)
         #expect(error.code == status)

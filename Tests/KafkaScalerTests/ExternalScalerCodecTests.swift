@@ -55,8 +55,9 @@ struct UnpackScratchTests {
     @Test("requests of any size decode intact", arguments: [0, 1, 12, 100, 2_000])
     func anySize(entries: Int) throws {
         let metadata = Dictionary(uniqueKeysWithValues: (0..<entries).map { ("key-\($0)", String(repeating: "v", count: $0 % 300)) })
-        let request = GetMetricsRequest(scaledObjectRef: ScaledObjectRef(name: "orders", namespace: "shop", scalerMetadata: metadata),
-                                        metricName: "kafka-orders")
+        let request = GetMetricsRequest(
+            scaledObjectRef: ScaledObjectRef(name: "orders", namespace: "shop", scalerMetadata: metadata),
+            metricName: "kafka-orders")
         let bytes = ExternalScalerCodecs.getMetricsRequest.encode(request)
         for _ in 0..<3 {
             #expect(try bytes.withUnsafeBytes { try ExternalScalerCodecs.getMetricsRequest.decode($0) } == request)

@@ -21,9 +21,13 @@ struct OpsRoutesTests {
 
     func makeRoutes(trustLoopback: Bool = true, openRegistry: Bool = false) -> (OpsRoutes, ScalerRegistry) {
         let resolver = TriggerResolver(directory: AuthProfileDirectory(root: nil))
-        let registry = ScalerRegistry(configuration: .defaults, readers: NoKafka(), resolver: resolver, clock: SystemRegistryClock(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let routes = OpsRoutes(registry: registry, health: health, metrics: { Array("kafka_scaler_up 1\n".utf8) }, access: OpsAccess(adminTokenFile: tokenFile, trustLoopback: trustLoopback, openRegistry: openRegistry),
-                               logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let registry = ScalerRegistry(
+            configuration: .defaults, readers: NoKafka(), resolver: resolver, clock: SystemRegistryClock(),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let routes = OpsRoutes(
+            registry: registry, health: health, metrics: { Array("kafka_scaler_up 1\n".utf8) },
+            access: OpsAccess(adminTokenFile: tokenFile, trustLoopback: trustLoopback, openRegistry: openRegistry),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         return (routes, registry)
     }
 
@@ -56,7 +60,9 @@ struct OpsRoutesTests {
     func registryAccess() async throws {
         defer { try? FileManager.default.removeItem(atPath: tokenFile) }
         try "s3cret-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        func status(_ routes: OpsRoutes, _ method: HTTPMethod, _ path: String, _ authorization: String? = nil, loopback: Bool = true) async -> HTTPResponseStatus {
+        func status(_ routes: OpsRoutes, _ method: HTTPMethod, _ path: String, _ authorization: String? = nil, loopback: Bool = true) async
+            -> HTTPResponseStatus
+        {
             await routes.respond(to: OpsRequest(method: method, path: path, authorization: authorization, fromLoopback: loopback)).status
         }
         let (strict, _) = makeRoutes(trustLoopback: false)
@@ -66,7 +72,8 @@ struct OpsRoutesTests {
         #expect(await status(strict, .POST, "/registry/reload", "Bearer s3cret-token", loopback: false) == .ok)
         #expect(await status(strict, .GET, "/metrics", loopback: false) == .ok)
         let denial = await strict.respond(to: OpsRequest(method: .GET, path: "/registry", fromLoopback: true))
-        #expect(String(decoding: denial.body, as: UTF8.self) == "GET /registry is accepted with Authorization: Bearer <token of --admin-token-file>\n")
+        #expect(
+            String(decoding: denial.body, as: UTF8.self) == "GET /registry is accepted with Authorization: Bearer <token of --admin-token-file>\n")
         let (open, _) = makeRoutes(trustLoopback: false, openRegistry: true)
         #expect(await status(open, .GET, "/registry", loopback: false) == .ok)
         #expect(await status(open, .POST, "/registry/reload", loopback: false) == .forbidden)
@@ -79,8 +86,10 @@ struct OpsRoutesTests {
     func reloadOne() async throws {
         let (routes, registry) = makeRoutes()
         let source = Source(connection: ConnectionSettings(bootstrapServers: ["a:9092"]), consumerGroup: "g", topic: "t")
-        _ = try registry.admit(.init(key: RegistryKey(namespace: "shop", name: "orders"), version: 0, source: source,
-                                 metadata: ["bootstrapServers": "a:9092", "consumerGroup": "g", "topic": "t"]))
+        _ = try registry.admit(
+            .init(
+                key: RegistryKey(namespace: "shop", name: "orders"), version: 0, source: source,
+                metadata: ["bootstrapServers": "a:9092", "consumerGroup": "g", "topic": "t"]))
         func reload(_ query: [String: String]) async -> OpsResponse {
             await routes.respond(to: OpsRequest(method: .POST, path: "/registry/reload", query: query, fromLoopback: true))
         }

@@ -68,14 +68,16 @@ struct ScaledObjectRefInternerTests {
         #expect(try intern(bytes).ref == (try plainDecode(bytes)))
     }
 
-    @Test("any other byte is another request", arguments: [
-        refBytes(name: "payments", metadata),
-        refBytes(namespace: "other", metadata),
-        refBytes(metadata.dropLast() + [("lagThreshold", "6")]),
-        refBytes(Array(metadata.dropLast())),
-        refBytes(metadata + [("activationLagThreshold", "1")]),
-        refBytes(metadata.dropLast() + [("lagThreshol", "d5")]),
-    ])
+    @Test(
+        "any other byte is another request",
+        arguments: [
+            refBytes(name: "payments", metadata),
+            refBytes(namespace: "other", metadata),
+            refBytes(metadata.dropLast() + [("lagThreshold", "6")]),
+            refBytes(Array(metadata.dropLast())),
+            refBytes(metadata + [("activationLagThreshold", "1")]),
+            refBytes(metadata.dropLast() + [("lagThreshol", "d5")]),
+        ])
     func differentRequests(bytes: [UInt8]) throws {
         try resolve(refBytes(metadata))
         let other = try intern(bytes)
@@ -134,8 +136,9 @@ struct ScaledObjectRefInternerTests {
 
         // Canonical form: a 4-byte length before each of namespace, name, and every key and value.
         let canonicalSize = 8 + "shop".utf8.count + "so-0".utf8.count + metadata.reduce(0) { $0 + 8 + $1.0.utf8.count + $1.1.utf8.count }
-        let twoRecords = ScaledObjectRefInterner(limits: .init(
-            records: 100, bytes: 2 * ScaledObjectRefInterner.recordCost(canonicalSize), requestBytes: 1 << 10))
+        let twoRecords = ScaledObjectRefInterner(
+            limits: .init(
+                records: 100, bytes: 2 * ScaledObjectRefInterner.recordCost(canonicalSize), requestBytes: 1 << 10))
         for index in 0..<2 { try resolveIn(twoRecords, refBytes(name: "so-\(index)", metadata)) }
         #expect(twoRecords.count == 2)
         try resolveIn(twoRecords, refBytes(name: "so-2", metadata))
@@ -159,12 +162,17 @@ struct ScaledObjectRefLimitTests {
         }
     }
 
-    @Test("more than 256 entries, a key over 256 bytes or a value over 32 KiB is INVALID_ARGUMENT", arguments: [
-        (refBytes((0..<257).map { ("k\($0)", "") }), "scalerMetadata has 257 entries; at most 256 are accepted"),
-        (refBytes([(String(repeating: "k", count: 257), "v")]), "a scalerMetadata key is 257 bytes; keys are at most 256 bytes"),
-        (refBytes([("ca", String(repeating: "v", count: 32 * 1024 + 1))]), "a scalerMetadata value is 32769 bytes; values are at most 32768 bytes"),
-        (refBytes([(String(repeating: "k", count: 256), String(repeating: "v", count: 32 * 1024))] + (0..<255).map { ("k\($0)", "") }), nil),
-    ])
+    @Test(
+        "more than 256 entries, a key over 256 bytes or a value over 32 KiB is INVALID_ARGUMENT",
+        arguments: [
+            (refBytes((0..<257).map { ("k\($0)", "") }), "scalerMetadata has 257 entries; at most 256 are accepted"),
+            (refBytes([(String(repeating: "k", count: 257), "v")]), "a scalerMetadata key is 257 bytes; keys are at most 256 bytes"),
+            (
+                refBytes([("ca", String(repeating: "v", count: 32 * 1024 + 1))]),
+                "a scalerMetadata value is 32769 bytes; values are at most 32768 bytes"
+            ),
+            (refBytes([(String(repeating: "k", count: 256), String(repeating: "v", count: 32 * 1024))] + (0..<255).map { ("k\($0)", "") }), nil),
+        ])
     func limits(bytes: [UInt8], message: String?) {
         #expect(refusal(bytes) == message.map { RPCError(code: .invalidArgument, message: $0) })
         #expect(interner.count == 0)

@@ -5,11 +5,13 @@ import Testing
 
 @Suite("CLI argument values")
 struct CommandParsingTests {
-    @Test("HOST:PORT addresses", arguments: [
-        ("127.0.0.1:6000", HostAndPort(host: "127.0.0.1", port: 6000)),
-        ("scaler.keda.svc:6000", HostAndPort(host: "scaler.keda.svc", port: 6000)),
-        ("[::1]:8080", HostAndPort(host: "::1", port: 8080)),
-    ])
+    @Test(
+        "HOST:PORT addresses",
+        arguments: [
+            ("127.0.0.1:6000", HostAndPort(host: "127.0.0.1", port: 6000)),
+            ("scaler.keda.svc:6000", HostAndPort(host: "scaler.keda.svc", port: 6000)),
+            ("[::1]:8080", HostAndPort(host: "::1", port: 8080)),
+        ])
     func address(text: String, expected: HostAndPort) {
         #expect(HostAndPort(argument: text) == expected)
         #expect(HostAndPort(argument: text)?.description == text)
@@ -22,8 +24,9 @@ struct CommandParsingTests {
 
     @Test("--metadata key=value entries; the value may contain '='; a later entry wins")
     func metadataEntries() throws {
-        #expect(try Probe.parse(["topic=orders", "sasl=plaintext", "password=a=b", "topic=payments", "empty="])
-            == ["topic": "payments", "sasl": "plaintext", "password": "a=b", "empty": ""])
+        #expect(
+            try Probe.parse(["topic=orders", "sasl=plaintext", "password=a=b", "topic=payments", "empty="])
+                == ["topic": "payments", "sasl": "plaintext", "password": "a=b", "empty": ""])
     }
 
     @Test("a malformed --metadata entry is refused without echoing it", arguments: ["password:hunter2", "=value"])
@@ -43,7 +46,8 @@ struct CommandParsingTests {
         let health = try #require(try KedaKafkaScaler.parseAsRoot(["health", "--address", "127.0.0.1:7000", "--service", "x"]) as? Health)
         #expect(health.address == HostAndPort(host: "127.0.0.1", port: 7000))
         #expect(health.service == "x")
-        let reload = try #require(try KedaKafkaScaler.parseAsRoot(["registry", "reload", "--namespace", "n", "--name", "s"]) as? RegistryCommand.Reload)
+        let reload = try #require(
+            try KedaKafkaScaler.parseAsRoot(["registry", "reload", "--namespace", "n", "--name", "s"]) as? RegistryCommand.Reload)
         #expect(reload.name == "s")
         #expect(throws: (any Error).self) { try KedaKafkaScaler.parseAsRoot(["registry", "reload", "--name", "s"]) }
         #expect(throws: (any Error).self) { try KedaKafkaScaler.parseAsRoot(["health", "--timeout", "0"]) }

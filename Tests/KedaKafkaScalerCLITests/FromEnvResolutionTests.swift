@@ -11,9 +11,10 @@ struct FromEnvResolutionTests {
         let resolution = FromEnvResolution(
             ["bootstrapServersFromEnv": "BROKERS", "consumerGroupFromEnv": "GROUP", "topic": "orders", "lagThreshold": "5"],
             environment: environment)
-        #expect(resolution.metadata == [
-            "bootstrapServersFromEnv": " a:9092,b:9092 ", "consumerGroupFromEnv": "orders", "topic": "orders", "lagThreshold": "5",
-        ])
+        #expect(
+            resolution.metadata == [
+                "bootstrapServersFromEnv": " a:9092,b:9092 ", "consumerGroupFromEnv": "orders", "topic": "orders", "lagThreshold": "5",
+            ])
         #expect(resolution.omitted.isEmpty)
     }
 

@@ -4,19 +4,23 @@ import Testing
 
 @Suite("Secret masking in CLI output")
 struct SecretMaskingTests {
-    @Test("credential keys are masked, with or without FromEnv", arguments: [
-        "password", "passwordFromEnv", "keyPassword", "key", "username", "usernameFromEnv", "keytab",
-        "awsSecretAccessKey", "awsSecretAccessKeyFromEnv", "awsAccessKeyID", "awsSessionToken", "PASSWORD", "clientSecret",
-    ])
+    @Test(
+        "credential keys are masked, with or without FromEnv",
+        arguments: [
+            "password", "passwordFromEnv", "keyPassword", "key", "username", "usernameFromEnv", "keytab",
+            "awsSecretAccessKey", "awsSecretAccessKeyFromEnv", "awsAccessKeyID", "awsSessionToken", "PASSWORD", "clientSecret",
+        ])
     func masked(key: String) {
         #expect(SecretMasking.isSecret(key))
         #expect(SecretMasking.display(key, "hunter2") == SecretMasking.mask)
     }
 
-    @Test("other keys are shown as they are", arguments: [
-        "bootstrapServers", "consumerGroup", "topic", "lagThreshold", "sasl", "tls", "saslTokenProvider", "scalerAddress",
-        "ca", "cert", "oauthTokenEndpointUri", "authProfile", "keyspace",
-    ])
+    @Test(
+        "other keys are shown as they are",
+        arguments: [
+            "bootstrapServers", "consumerGroup", "topic", "lagThreshold", "sasl", "tls", "saslTokenProvider", "scalerAddress",
+            "ca", "cert", "oauthTokenEndpointUri", "authProfile", "keyspace",
+        ])
     func shown(key: String) {
         #expect(!SecretMasking.isSecret(key))
         #expect(SecretMasking.display(key, "value") == "value")

@@ -14,17 +14,18 @@ struct TriggerFileTests {
         let file = try TriggerFile.load(path: try fixture("scaledobject.yaml"))
         #expect(file.name == "orders-processor")
         #expect(file.namespace == "shop")
-        #expect(file.metadata == [
-            "scalerAddress": "keda-kafka-scaler.keda.svc:6000",
-            "bootstrapServers": "kafka-0.kafka:9092,kafka-1.kafka:9092",
-            "consumerGroup": "orders-consumers",
-            "topic": "orders",
-            "lagThreshold": "50",
-            "activationLagThreshold": "5",
-            "excludePersistentLag": "true",
-            "sasl": "plaintext",
-            "password": "hunter2",
-        ])
+        #expect(
+            file.metadata == [
+                "scalerAddress": "keda-kafka-scaler.keda.svc:6000",
+                "bootstrapServers": "kafka-0.kafka:9092,kafka-1.kafka:9092",
+                "consumerGroup": "orders-consumers",
+                "topic": "orders",
+                "lagThreshold": "50",
+                "activationLagThreshold": "5",
+                "excludePersistentLag": "true",
+                "sasl": "plaintext",
+                "password": "hunter2",
+            ])
     }
 
     @Test("JSON goes through Foundation; numbers and booleans become their text, null is absent")

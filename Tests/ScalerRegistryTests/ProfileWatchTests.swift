@@ -21,8 +21,9 @@ struct ProfileWatchTests {
     }
 
     func makeRegistry() -> ScalerRegistry {
-        ScalerRegistry(configuration: .defaults, readers: kafka, resolver: kafka, clock: clock,
-                       logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        ScalerRegistry(
+            configuration: .defaults, readers: kafka, resolver: kafka, clock: clock,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
     /// A registry whose entry pinned `old` through profile "kafka", which now has `stamp`

@@ -20,8 +20,10 @@ struct RegistryStateMachineTests {
     @Test("one entry per (namespace, name, triggerName)")
     func entriesAreKeyedByTrigger() {
         var machine = RegistryStateMachine()
-        let keys = [RegistryKey(namespace: "n", name: "s"), RegistryKey(namespace: "n", name: "s", triggerName: "t2"),
-                    RegistryKey(namespace: "m", name: "s")]
+        let keys = [
+            RegistryKey(namespace: "n", name: "s"), RegistryKey(namespace: "n", name: "s", triggerName: "t2"),
+            RegistryKey(namespace: "m", name: "s"),
+        ]
         for key in keys { _ = machine.admit(Fixtures.admission(a, key: key), at: Fixtures.t0) }
         _ = machine.admit(Fixtures.admission(a, key: keys[0]), at: Fixtures.t0)
         #expect(machine.entries.count == 3)

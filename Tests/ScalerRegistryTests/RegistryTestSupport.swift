@@ -25,9 +25,10 @@ enum Fixtures {
     static func admission(
         _ source: Source, version: UInt64 = 0, key: RegistryKey = key, identity: UInt64? = nil, rollout: RolloutPolicy = .immediate
     ) -> RegistryStateMachine.Admission {
-        .init(key: key, version: version, source: source,
-              metadata: ["bootstrapServers": source.connection.bootstrapServers.joined(separator: ","), "configVersion": "\(version)"],
-              identity: identity, rollout: rollout)
+        .init(
+            key: key, version: version, source: source,
+            metadata: ["bootstrapServers": source.connection.bootstrapServers.joined(separator: ","), "configVersion": "\(version)"],
+            identity: identity, rollout: rollout)
     }
 
     static let t0 = RegistryInstant(monotonic: .seconds(1000), wallSeconds: 1_800_000_000)

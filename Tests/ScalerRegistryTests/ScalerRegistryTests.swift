@@ -15,7 +15,9 @@ struct ScalerRegistryTests {
     func makeRegistry(ttl: Duration = .seconds(2)) -> ScalerRegistry {
         var configuration = ScalerRegistry.Configuration.defaults
         configuration.lagCacheTTL = ttl
-        return ScalerRegistry(configuration: configuration, readers: kafka, resolver: kafka, clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        return ScalerRegistry(
+            configuration: configuration, readers: kafka, resolver: kafka, clock: clock,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
     @Test("100 concurrent reads of one trigger cost one Kafka read")
@@ -177,7 +179,8 @@ struct ScalerRegistryTests {
         let registry = makeRegistry()
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
         let admission = Fixtures.admission(a)
-        #expect(try await registry.evaluate(Fixtures.key, admitted: try registry.admit(admission), scaling: .defaults, deadline: nil).metricValue == 4)
+        #expect(
+            try await registry.evaluate(Fixtures.key, admitted: try registry.admit(admission), scaling: .defaults, deadline: nil).metricValue == 4)
         var lower = ScalingParameters.defaults
         lower.lagThreshold = 2
         guard case .evaluated(let again) = try registry.admit(admission, cachedFor: lower) else {
@@ -288,7 +291,8 @@ struct ScalerRegistryTests {
         for (index, source) in sources.enumerated() {
             kafka.answer(source.connection.bootstrapServers[0], .success(.orders(committed: 5, latest: 9)))
             let key = RegistryKey(namespace: "shop", name: "consumer-\(index)")
-            _ = try await registry.evaluate(key, admitted: try registry.admit(Fixtures.admission(source, key: key)), scaling: .defaults, deadline: nil)
+            _ = try await registry.evaluate(
+                key, admitted: try registry.admit(Fixtures.admission(source, key: key)), scaling: .defaults, deadline: nil)
         }
         kafka.state.withLock { $0.closeDelay = .milliseconds(300) }
         let start = ContinuousClock.now
@@ -338,8 +342,9 @@ struct ScalerRegistryEvictionTests {
     func evictionReleasesConnections() async throws {
         let kafka = FakeKafka()
         let clock = ManualClock()
-        let registry = ScalerRegistry(configuration: .defaults, readers: kafka, resolver: kafka, clock: clock,
-                                      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let registry = ScalerRegistry(
+            configuration: .defaults, readers: kafka, resolver: kafka, clock: clock,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
         let pin = try registry.admit(Fixtures.admission(Fixtures.source("a:9092")))
         _ = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: .defaults, deadline: nil)
@@ -356,8 +361,9 @@ struct ScalerRegistryEvictionTests {
     @Test("sweep replaces a connection that needs replacement; the entry keeps its pin and reads through a new one")
     func sweepReplacesWornConnections() async throws {
         let kafka = FakeKafka()
-        let registry = ScalerRegistry(configuration: .defaults, readers: kafka, resolver: kafka, clock: ManualClock(),
-                                      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let registry = ScalerRegistry(
+            configuration: .defaults, readers: kafka, resolver: kafka, clock: ManualClock(),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         kafka.answer("a:9092", .success(.orders(committed: 5, latest: 9)))
         let pin = try registry.admit(Fixtures.admission(Fixtures.source("a:9092")))
         _ = try await registry.evaluate(Fixtures.key, admitted: pin, scaling: .defaults, deadline: nil, maxAge: .zero)
@@ -381,8 +387,9 @@ struct ScalerRegistryCapTests {
         var configuration = ScalerRegistry.Configuration.defaults
         configuration.maxEntries = maxEntries
         configuration.maxConnections = maxConnections
-        return ScalerRegistry(configuration: configuration, readers: kafka, resolver: kafka, clock: ManualClock(),
-                              logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        return ScalerRegistry(
+            configuration: configuration, readers: kafka, resolver: kafka, clock: ManualClock(),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
     func key(_ name: String) -> RegistryKey { RegistryKey(namespace: "ns", name: name) }
@@ -406,7 +413,9 @@ struct ScalerRegistryCapTests {
         _ = try registry.admit(Fixtures.admission(Fixtures.source("b:9092"), key: key("b")))
         let third = #expect(throws: KafkaLagError.self) { try registry.admit(Fixtures.admission(Fixtures.source("c:9092"), key: key("c"))) }
         #expect(third?.message.contains("--max-kafka-connections") == true)
-        let bump = #expect(throws: KafkaLagError.self) { try registry.admit(Fixtures.admission(Fixtures.source("c:9092"), version: 1, key: key("a"))) }
+        let bump = #expect(throws: KafkaLagError.self) {
+            try registry.admit(Fixtures.admission(Fixtures.source("c:9092"), version: 1, key: key("a")))
+        }
         #expect(bump?.code == .resourceExhausted)
         _ = try registry.admit(Fixtures.admission(Fixtures.source("a:9092", group: "other"), key: key("d")))  // same connection: allowed
         #expect(registry.pinned(key("a"))?.version == 0)

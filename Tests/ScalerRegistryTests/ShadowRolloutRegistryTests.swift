@@ -11,8 +11,9 @@ struct ShadowRolloutRegistryTests {
     let b = Fixtures.source("b:9092")
 
     func makeRegistry() -> ScalerRegistry {
-        ScalerRegistry(configuration: .defaults, readers: kafka, resolver: kafka, clock: clock,
-                       logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        ScalerRegistry(
+            configuration: .defaults, readers: kafka, resolver: kafka, clock: clock,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
     /// One KEDA round after the TTL: a new observation of the pin, evaluated.

@@ -192,7 +192,8 @@ extension Externalscaler__ScaledObjectRef {
         externalscaler__scaled_object_ref__init(&self)
         name = arena.string(ref.name)
         namespace_ = arena.string(ref.namespace)
-        let entries = arena.allocate(UnsafeMutablePointer<Externalscaler__ScaledObjectRef__ScalerMetadataEntry>?.self, count: ref.scalerMetadata.count)
+        let entries = arena.allocate(
+            UnsafeMutablePointer<Externalscaler__ScaledObjectRef__ScalerMetadataEntry>?.self, count: ref.scalerMetadata.count)
         for (index, (key, value)) in ref.scalerMetadata.sorted(by: { $0.key < $1.key }).enumerated() {
             let entry = arena.allocate(Externalscaler__ScaledObjectRef__ScalerMetadataEntry.self, count: 1)
             externalscaler__scaled_object_ref__scaler_metadata_entry__init(entry)

@@ -18,7 +18,9 @@ enum CommandTimeout {
 
 extension GRPCClient {
     /// Connects to `target` (over TLS when `tls` is given), giving up after `limit`.
-    static func connect(to target: HostAndPort, tls: GRPCClientConfiguration.TLS? = nil, within limit: Duration) async throws(GRPCClientError) -> GRPCClient {
+    static func connect(to target: HostAndPort, tls: GRPCClientConfiguration.TLS? = nil, within limit: Duration) async throws(GRPCClientError)
+        -> GRPCClient
+    {
         var configuration = GRPCClientConfiguration.defaults
         configuration.connectTimeout = limit
         configuration.tls = tls

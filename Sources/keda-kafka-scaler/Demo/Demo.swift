@@ -78,17 +78,25 @@ struct Demo: AsyncParsableCommand {
         let scaler = try ScalerAssembly(
             grpc: GRPCServerConfiguration(host: "127.0.0.1", port: 0, goAwayDelay: .milliseconds(100), shutdownGrace: .seconds(3)),
             registry: Self.registryConfiguration,
-            ops: opsPort.flatMap { $0 == 0 ? nil : OpsServer.Configuration(host: "127.0.0.1", port: $0, access: OpsAccess(adminTokenFile: nil, trustLoopback: true, openRegistry: false), limits: .defaults) },
+            ops: opsPort.flatMap {
+                $0 == 0
+                    ? nil
+                    : OpsServer.Configuration(
+                        host: "127.0.0.1", port: $0, access: OpsAccess(adminTokenFile: nil, trustLoopback: true, openRegistry: false),
+                        limits: .defaults)
+            },
             metrics: metrics, logLevel: logLevel
         )
-        let ref = ScaledObjectRef(name: "orders-processor", namespace: "demo", scalerMetadata: [
-            "scalerAddress": "127.0.0.1:0",
-            "bootstrapServers": cluster.bootstrapServers,
-            "consumerGroup": Self.group,
-            "topic": Self.topic,
-            "lagThreshold": String(lagThreshold),
-            "activationLagThreshold": String(activationLagThreshold),
-        ])
+        let ref = ScaledObjectRef(
+            name: "orders-processor", namespace: "demo",
+            scalerMetadata: [
+                "scalerAddress": "127.0.0.1:0",
+                "bootstrapServers": cluster.bootstrapServers,
+                "consumerGroup": Self.group,
+                "topic": Self.topic,
+                "lagThreshold": String(lagThreshold),
+                "activationLagThreshold": String(activationLagThreshold),
+            ])
         let start = ContinuousClock.now
         let workload = DemoWorkload(
             cluster: cluster, group: Self.group, start: start, traffic: DemoTraffic(topic: Self.topic, partitions: Self.partitions),

@@ -89,7 +89,8 @@ struct DemoView: Service {
         lines.append("metric    \(value.name) = \(value.value)  (target \(target.value) per replica)")
         let activation = ref.scalerMetadata["activationLagThreshold"] ?? "0"
         lines.append("activity  \(active ? "active  (lag >" : "inactive  (lag ≤") activationLagThreshold \(activation))")
-        let reason = active
+        let reason =
+            active
             ? "ceil(\(value.value) / \(target.value)) = \(estimate.wanted), at most \(partitions) partitions"
             : "inactive with minReplicaCount 0"
         lines.append("replicas  \(estimate.replicas)  (\(reason))  " + String(repeating: "■", count: Int(estimate.replicas)))
@@ -114,8 +115,9 @@ struct DemoView: Service {
             ).lag
             total += lag
             let bar = String(repeating: "█", count: Int(min(40, max(0, lag) / 10)))
-            lines.append("\(String(partition).padding(9))  \((end.map(String.init) ?? "-").padding(10, left: true))  "
-                + "\(String(committed).padding(9, left: true))  \(String(lag).padding(6, left: true))  \(bar)")
+            lines.append(
+                "\(String(partition).padding(9))  \((end.map(String.init) ?? "-").padding(10, left: true))  "
+                    + "\(String(committed).padding(9, left: true))  \(String(lag).padding(6, left: true))  \(bar)")
         }
         lines.append("total lag \(total)")
         return lines

@@ -60,8 +60,9 @@ struct KedaRound: Sendable {
     static func run(_ client: GRPCClient, ref: ScaledObjectRef, timeout: Duration) async -> KedaRound {
         let service = "/externalscaler.ExternalScaler/"
         var specCall = await timed("GetMetricSpec") {
-            await client.unary(service + "GetMetricSpec", request: ref, requestCodec: ExternalScalerCodecs.scaledObjectRef,
-                               responseCodec: ExternalScalerCodecs.getMetricSpecResponse, timeout: timeout)
+            await client.unary(
+                service + "GetMetricSpec", request: ref, requestCodec: ExternalScalerCodecs.scaledObjectRef,
+                responseCodec: ExternalScalerCodecs.getMetricSpecResponse, timeout: timeout)
         }
         // KEDA treats an empty spec list as an error ("got empty metric spec").
         if case .success(let specs) = specCall.result, specs.isEmpty {
@@ -71,16 +72,18 @@ struct KedaRound: Sendable {
             return KedaRound(metricSpec: specCall)
         }
         let metricsCall = await timed("GetMetrics") {
-            await client.unary(service + "GetMetrics", request: GetMetricsRequest(scaledObjectRef: ref, metricName: spec.name),
-                               requestCodec: ExternalScalerCodecs.getMetricsRequest,
-                               responseCodec: ExternalScalerCodecs.getMetricsResponse, timeout: timeout)
+            await client.unary(
+                service + "GetMetrics", request: GetMetricsRequest(scaledObjectRef: ref, metricName: spec.name),
+                requestCodec: ExternalScalerCodecs.getMetricsRequest,
+                responseCodec: ExternalScalerCodecs.getMetricsResponse, timeout: timeout)
         }
         guard case .success = metricsCall.result else {
             return KedaRound(metricSpec: specCall, metrics: metricsCall)
         }
         let activeCall = await timed("IsActive") {
-            await client.unary(service + "IsActive", request: ref, requestCodec: ExternalScalerCodecs.scaledObjectRef,
-                               responseCodec: ExternalScalerCodecs.isActiveResponse, timeout: timeout)
+            await client.unary(
+                service + "IsActive", request: ref, requestCodec: ExternalScalerCodecs.scaledObjectRef,
+                responseCodec: ExternalScalerCodecs.isActiveResponse, timeout: timeout)
         }
         return KedaRound(metricSpec: specCall, metrics: metricsCall, activity: activeCall)
     }

@@ -47,7 +47,9 @@ indirect enum ManifestValue: Hashable, Sendable {
         case .mapping(let mapping):
             var entries: [String: ManifestValue] = [:]
             for (key, value) in mapping {
-                guard let name = key.scalar?.string else { throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "a mapping key is not a scalar")) }
+                guard let name = key.scalar?.string else {
+                    throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "a mapping key is not a scalar"))
+                }
                 entries[name] = try ManifestValue(value)
             }
             self = .map(entries)

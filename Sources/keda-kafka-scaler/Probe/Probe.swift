@@ -19,12 +19,14 @@ struct Probe: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp(
-        "The scaler's gRPC address (default: the file's scalerAddress, else 127.0.0.1:$KKS_PORT or 127.0.0.1:6000)", valueName: "host:port"
-    ))
+    @Option(
+        help: ArgumentHelp(
+            "The scaler's gRPC address (default: the file's scalerAddress, else 127.0.0.1:$KKS_PORT or 127.0.0.1:6000)", valueName: "host:port"
+        ))
     var address: HostAndPort?
 
-    @Option(name: .customLong("metadata"), help: ArgumentHelp("A trigger metadata entry, key=value (repeatable; beats --file)", valueName: "key=value"))
+    @Option(
+        name: .customLong("metadata"), help: ArgumentHelp("A trigger metadata entry, key=value (repeatable; beats --file)", valueName: "key=value"))
     var metadataEntries: [String] = []
 
     @Option(help: ArgumentHelp("A ScaledObject/ScaledJob manifest or a single trigger, YAML or JSON", valueName: "trigger.yaml|json"))
@@ -39,16 +41,18 @@ struct Probe: AsyncParsableCommand {
     @Option(help: "Seconds each call may take, sent as grpc-timeout (KEDA's HPA path uses 3)")
     var timeout: Double = 3
 
-    @Flag(help: ArgumentHelp(
-        "Apply KEDA's …FromEnv rule with this process's environment as the scale target's container env",
-        discussion: "Each xFromEnv value names a variable: set and non-empty, the key is sent with its value; otherwise it is left out."
-    ))
+    @Flag(
+        help: ArgumentHelp(
+            "Apply KEDA's …FromEnv rule with this process's environment as the scale target's container env",
+            discussion: "Each xFromEnv value names a variable: set and non-empty, the key is sent with its value; otherwise it is left out."
+        ))
     var resolveFromEnv = false
 
-    @Option(help: ArgumentHelp(
-        "Also show the trigger's registry entry from the scaler's ops port: its pin, and during a shadow rollout both sources' lag",
-        valueName: "host:port"
-    ))
+    @Option(
+        help: ArgumentHelp(
+            "Also show the trigger's registry entry from the scaler's ops port: its pin, and during a shadow rollout both sources' lag",
+            valueName: "host:port"
+        ))
     var opsAddress: HostAndPort?
 
     @Option(help: "A file holding the operators' bearer token, for --ops-address")
@@ -123,11 +127,14 @@ struct Probe: AsyncParsableCommand {
             print("registry     not shown: GET /registry failed")
             return
         }
-        guard let entry = listing.entries.first(where: { $0.namespace == ref.namespace && $0.name == ref.name && $0.triggerName == triggerName }) else {
+        guard let entry = listing.entries.first(where: { $0.namespace == ref.namespace && $0.name == ref.name && $0.triggerName == triggerName })
+        else {
             print("registry     no entry for this trigger")
             return
         }
-        print("registry     pinned v\(entry.pinned.version) \(entry.pinned.fingerprint) \(entry.state), \(RegistryListing.Evaluation.describe(entry.lastEvaluation))")
+        print(
+            "registry     pinned v\(entry.pinned.version) \(entry.pinned.fingerprint) \(entry.state), \(RegistryListing.Evaluation.describe(entry.lastEvaluation))"
+        )
         if let rollout = entry.rollout { print("             \(rollout)") }
     }
 

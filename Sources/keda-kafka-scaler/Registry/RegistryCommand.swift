@@ -70,7 +70,8 @@ struct RegistryCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show every registry entry and pooled connection (GET /registry).",
-            discussion: "Needs the token of the scaler's --admin-token-file (--token-file), loopback with --ops-trust-loopback true, or --ops-open-registry true."
+            discussion:
+                "Needs the token of the scaler's --admin-token-file (--token-file), loopback with --ops-trust-loopback true, or --ops-open-registry true."
         )
 
         @OptionGroup var ops: OpsOptions
@@ -149,7 +150,9 @@ struct RegistryCommand: AsyncParsableCommand {
         var triggerName: String?
 
         func validate() throws {
-            guard (namespace == nil) == (name == nil) else { throw ValidationError("give both --namespace and --name, or neither to reload every entry") }
+            guard (namespace == nil) == (name == nil) else {
+                throw ValidationError("give both --namespace and --name, or neither to reload every entry")
+            }
             guard triggerName == nil || name != nil else { throw ValidationError("--trigger-name needs --namespace and --name") }
         }
 
@@ -166,7 +169,8 @@ struct RegistryCommand: AsyncParsableCommand {
     /// `namespace=N&name=S[&triggerName=T]`, percent-encoded.
     static func entryQuery(namespace: String, name: String, triggerName: String?) -> String {
         var components = URLComponents()
-        components.queryItems = [URLQueryItem(name: "namespace", value: namespace), URLQueryItem(name: "name", value: name)]
+        components.queryItems =
+            [URLQueryItem(name: "namespace", value: namespace), URLQueryItem(name: "name", value: name)]
             + (triggerName.map { [URLQueryItem(name: "triggerName", value: $0)] } ?? [])
         return components.percentEncodedQuery ?? ""
     }

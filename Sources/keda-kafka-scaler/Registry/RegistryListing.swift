@@ -48,10 +48,12 @@ struct RegistryListing: Decodable, Sendable {
         /// The rollout under way, with both sources' last lag side by side; nil without one.
         var rollout: String? {
             candidate.map { candidate in
-                var text = "rollout to v\(candidate.version) \(candidate.fingerprint): \(candidate.state), "
+                var text =
+                    "rollout to v\(candidate.version) \(candidate.fingerprint): \(candidate.state), "
                     + "\(candidate.observations) of \(candidate.required) observations"
                 if candidate.failedReads > 0 { text += ", \(candidate.failedReads) failed \(candidate.failedReads == 1 ? "read" : "reads")" }
-                text += "; candidate \(Evaluation.describe(candidate.lastEvaluation)), pinned v\(pinned.version) \(Evaluation.describe(lastEvaluation))"
+                text +=
+                    "; candidate \(Evaluation.describe(candidate.lastEvaluation)), pinned v\(pinned.version) \(Evaluation.describe(lastEvaluation))"
                 if let error = candidate.lastError { text += "; candidate error: \(error)" }
                 return text
             }
@@ -78,7 +80,8 @@ struct RegistryListing: Decodable, Sendable {
         var notes: [Int: [String]] = [:]
         for entry in entries {
             let key = "\(entry.namespace)/\(entry.name)" + (entry.triggerName.isEmpty ? "" : "#\(entry.triggerName)")
-            let pinned = "v\(entry.pinned.version) \(entry.pinned.fingerprint) \(entry.pinned.group)/\(entry.pinned.topic.isEmpty ? "*" : entry.pinned.topic)"
+            let pinned =
+                "v\(entry.pinned.version) \(entry.pinned.fingerprint) \(entry.pinned.group)/\(entry.pinned.topic.isEmpty ? "*" : entry.pinned.topic)"
             let pending = entry.pending.map { "\($0.fingerprint) since \($0.since ?? "?")" } ?? "-"
             let last = Evaluation.describe(entry.lastEvaluation)
             let connection = "\(entry.connection) (\(states[entry.connection] ?? "closed"))"
@@ -95,9 +98,13 @@ struct RegistryListing: Decodable, Sendable {
             lines += notes[index, default: []].map { "    \($0)" }
         }
         lines.append("")
-        lines.append("connections: " + (connections.isEmpty ? "none" : connections.map {
-            "\($0.key) \($0.brokers.joined(separator: ",")) \($0.state), \($0.entries) \($0.entries == 1 ? "entry" : "entries")"
-        }.joined(separator: "; ")))
+        lines.append(
+            "connections: "
+                + (connections.isEmpty
+                    ? "none"
+                    : connections.map {
+                        "\($0.key) \($0.brokers.joined(separator: ",")) \($0.state), \($0.entries) \($0.entries == 1 ? "entry" : "entries")"
+                    }.joined(separator: "; ")))
         return lines
     }
 }

@@ -28,19 +28,31 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Directory of auth profiles, one subdirectory per profile (env: KKS_AUTH_PROFILES) (default: none)")
     var authProfiles: String?
 
-    @Option(help: "Broker patterns (host[:port], *.suffix; comma- or space-separated) outside which no trigger's bootstrap server is dialled: PERMISSION_DENIED instead (env: KKS_ALLOWED_BOOTSTRAP_SERVERS) (default: none, any broker)")
+    @Option(
+        help:
+            "Broker patterns (host[:port], *.suffix; comma- or space-separated) outside which no trigger's bootstrap server is dialled: PERMISSION_DENIED instead (env: KKS_ALLOWED_BOOTSTRAP_SERVERS) (default: none, any broker)"
+    )
     var allowedBootstrapServers: String?
 
-    @Option(help: "true: let triggers with identityOwner operator sign MSK IAM tokens with the scaler's own AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), and assume awsRoleArn with them; combine with --allowed-bootstrap-servers (env: KKS_AWS_OPERATOR_CREDENTIALS) (default: false, PERMISSION_DENIED)")
+    @Option(
+        help:
+            "true: let triggers with identityOwner operator sign MSK IAM tokens with the scaler's own AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), and assume awsRoleArn with them; combine with --allowed-bootstrap-servers (env: KKS_AWS_OPERATOR_CREDENTIALS) (default: false, PERMISSION_DENIED)"
+    )
     var awsOperatorCredentials: Bool?
 
-    @Option(help: "false: do not watch auth profiles in use for changes; true: a changed profile becomes its entries' pending source, adopted at the next bump, failure or reload (env: KKS_WATCH_PROFILES) (default: true)")
+    @Option(
+        help:
+            "false: do not watch auth profiles in use for changes; true: a changed profile becomes its entries' pending source, adopted at the next bump, failure or reload (env: KKS_WATCH_PROFILES) (default: true)"
+    )
     var watchProfiles: Bool?
 
     @Option(help: "Seconds between checks of the auth profiles in use (env: KKS_PROFILE_POLL_INTERVAL) (default: 1)")
     var profilePollInterval: Double?
 
-    @Option(help: "true: accept auth-profile files readable by others (mode o+r), which are refused otherwise, as ssh refuses a readable key (env: KKS_ALLOW_READABLE_PROFILES) (default: false)")
+    @Option(
+        help:
+            "true: accept auth-profile files readable by others (mode o+r), which are refused otherwise, as ssh refuses a readable key (env: KKS_ALLOW_READABLE_PROFILES) (default: false)"
+    )
     var allowReadableProfiles: Bool?
 
     @Option(help: "true: leave the process dumpable, so a crash can write a core holding credentials (env: KKS_ALLOW_CORE_DUMPS) (default: false)")
@@ -52,16 +64,24 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a Kafka read may take; a call's own deadline shortens it (env: KKS_KAFKA_TIMEOUT) (default: 5)")
     var kafkaTimeout: Double?
 
-    @Option(help: "Registry entries (triggers) at most; past it a new trigger gets RESOURCE_EXHAUSTED while existing ones keep being served (env: KKS_MAX_REGISTRY_ENTRIES) (default: 50000)")
+    @Option(
+        help:
+            "Registry entries (triggers) at most; past it a new trigger gets RESOURCE_EXHAUSTED while existing ones keep being served (env: KKS_MAX_REGISTRY_ENTRIES) (default: 50000)"
+    )
     var maxRegistryEntries: Int?
 
-    @Option(help: "Distinct Kafka connections at most; a trigger that would add one gets RESOURCE_EXHAUSTED (env: KKS_MAX_KAFKA_CONNECTIONS) (default: 256)")
+    @Option(
+        help:
+            "Distinct Kafka connections at most; a trigger that would add one gets RESOURCE_EXHAUSTED (env: KKS_MAX_KAFKA_CONNECTIONS) (default: 256)"
+    )
     var maxKafkaConnections: Int?
 
     @Option(help: "Client connections to the gRPC port at most; further ones are closed at accept (env: KKS_MAX_CONNECTIONS) (default: 10000)")
     var maxConnections: Int?
 
-    @Option(help: "Seconds a gRPC client has for its TLS handshake and HTTP/2 preface before it is disconnected (env: KKS_HANDSHAKE_TIMEOUT) (default: 10)")
+    @Option(
+        help:
+            "Seconds a gRPC client has for its TLS handshake and HTTP/2 preface before it is disconnected (env: KKS_HANDSHAKE_TIMEOUT) (default: 10)")
     var handshakeTimeout: Double?
 
     @Option(help: "Seconds a gRPC connection may stay without a call before it gets GOAWAY (env: KKS_IDLE_TIMEOUT) (default: 600)")
@@ -79,26 +99,39 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "File holding the operators' bearer token for GET /registry and POST /registry/reload (env: KKS_ADMIN_TOKEN_FILE) (default: none)")
     var adminTokenFile: String?
 
-    @Option(help: "true: loopback peers may read /registry and reload without the token; never behind a service-mesh sidecar (env: KKS_OPS_TRUST_LOOPBACK) (default: false)")
+    @Option(
+        help:
+            "true: loopback peers may read /registry and reload without the token; never behind a service-mesh sidecar (env: KKS_OPS_TRUST_LOOPBACK) (default: false)"
+    )
     var opsTrustLoopback: Bool?
 
-    @Option(help: "true: GET /registry (every tenant's brokers, groups, topics, errors) is open to anyone who reaches the ops port (env: KKS_OPS_OPEN_REGISTRY) (default: false)")
+    @Option(
+        help:
+            "true: GET /registry (every tenant's brokers, groups, topics, errors) is open to anyone who reaches the ops port (env: KKS_OPS_OPEN_REGISTRY) (default: false)"
+    )
     var opsOpenRegistry: Bool?
 
     @Option(help: "Client connections to the ops port at most; further ones are closed at accept (env: KKS_OPS_MAX_CONNECTIONS) (default: 64)")
     var opsMaxConnections: Int?
 
-    @Option(help: "Seconds an ops client has to send a whole request (from connecting, or from the previous response) before it is disconnected (env: KKS_OPS_REQUEST_TIMEOUT) (default: 10)")
+    @Option(
+        help:
+            "Seconds an ops client has to send a whole request (from connecting, or from the previous response) before it is disconnected (env: KKS_OPS_REQUEST_TIMEOUT) (default: 10)"
+    )
     var opsRequestTimeout: Double?
 
-    @Option(help: "File whose bytes (at least 16) key source fingerprints, so they are equal across replicas; without it each process draws a random key (env: KKS_FINGERPRINT_KEY_FILE) (default: none)")
+    @Option(
+        help:
+            "File whose bytes (at least 16) key source fingerprints, so they are equal across replicas; without it each process draws a random key (env: KKS_FINGERPRINT_KEY_FILE) (default: none)"
+    )
     var fingerprintKeyFile: String?
 
-    @Option(help: """
-        PEM certificate chain (leaf first); with --tls-key the gRPC port serves TLS 1.2+ with ALPN h2 instead of h2c, \
-        and the files are re-read when they change (env: KKS_TLS_CERT) (default: none). Kubernetes gRPC probes never use \
-        TLS: with TLS on, probe with an exec probe running `keda-kafka-scaler health` (no plaintext port is provided)
-        """)
+    @Option(
+        help: """
+            PEM certificate chain (leaf first); with --tls-key the gRPC port serves TLS 1.2+ with ALPN h2 instead of h2c, \
+            and the files are re-read when they change (env: KKS_TLS_CERT) (default: none). Kubernetes gRPC probes never use \
+            TLS: with TLS on, probe with an exec probe running `keda-kafka-scaler health` (no plaintext port is provided)
+            """)
     var tlsCert: String?
 
     @Option(help: "PEM private key of --tls-cert (env: KKS_TLS_KEY) (default: none)")
@@ -107,7 +140,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM CA bundle; enables mTLS: clients must present a certificate issued by it (env: KKS_TLS_CLIENT_CA) (default: none)")
     var tlsClientCa: String?
 
-    @Option(help: "With --tls-client-ca: names (DNS subjectAltName, else CN; comma- or space-separated) of the only clients that may connect, e.g. KEDA's operator certificate (env: KKS_ALLOWED_CLIENT_NAMES) (default: none, any client the CA issued)")
+    @Option(
+        help:
+            "With --tls-client-ca: names (DNS subjectAltName, else CN; comma- or space-separated) of the only clients that may connect, e.g. KEDA's operator certificate (env: KKS_ALLOWED_CLIENT_NAMES) (default: none, any client the CA issued)"
+    )
     var allowedClientNames: String?
 
     /// The options after flags, environment and defaults were applied.
@@ -162,10 +198,12 @@ struct Serve: AsyncParsableCommand {
         let tlsFiles = try Self.tlsSetup { () throws(TLSSetupError) in
             try TLSFiles.validated(certificateChain: certificate, privateKey: key, clientCA: clientCA)
         }
-        let clientNames = try path(allowedClientNames, "KKS_ALLOWED_CLIENT_NAMES")
+        let clientNames =
+            try path(allowedClientNames, "KKS_ALLOWED_CLIENT_NAMES")
             .map(BrokerPattern.items) ?? []
         guard clientNames.isEmpty || clientCA != nil else {
-            throw ValidationError("--allowed-client-names (KKS_ALLOWED_CLIENT_NAMES) needs --tls-client-ca: without mTLS clients present no certificate")
+            throw ValidationError(
+                "--allowed-client-names (KKS_ALLOWED_CLIENT_NAMES) needs --tls-client-ca: without mTLS clients present no certificate")
         }
         func count(_ flag: Int?, _ variable: String, _ fallback: Int) throws -> Int {
             let value = try EnvironmentOption.resolve(flag, variable: variable, default: fallback) { Int($0) }
@@ -219,13 +257,14 @@ struct Serve: AsyncParsableCommand {
         do {
             return try body()
         } catch {
-            throw ValidationError(error.describe { role in
-                switch role {
-                case .certificateChain: "--tls-cert (KKS_TLS_CERT)"
-                case .privateKey: "--tls-key (KKS_TLS_KEY)"
-                case .clientCA: "--tls-client-ca (KKS_TLS_CLIENT_CA)"
-                }
-            })
+            throw ValidationError(
+                error.describe { role in
+                    switch role {
+                    case .certificateChain: "--tls-cert (KKS_TLS_CERT)"
+                    case .privateKey: "--tls-key (KKS_TLS_KEY)"
+                    case .clientCA: "--tls-client-ca (KKS_TLS_CLIENT_CA)"
+                    }
+                })
         }
     }
 
@@ -281,9 +320,11 @@ struct Serve: AsyncParsableCommand {
             tls: tls, registry: registry, kafka: kafka, authProfiles: options.authProfiles, allowReadableProfiles: options.allowReadableProfiles,
             allowedBrokers: options.allowedBrokers, allowOperatorAWSCredentials: options.awsOperatorCredentials,
             profilePollInterval: options.profilePollInterval,
-            ops: options.opsPort == 0 ? nil : OpsServer.Configuration(
-                host: options.opsHost, port: options.opsPort, access: options.opsAccess, limits: options.opsLimits
-            ),
+            ops: options.opsPort == 0
+                ? nil
+                : OpsServer.Configuration(
+                    host: options.opsHost, port: options.opsPort, access: options.opsAccess, limits: options.opsLimits
+                ),
             metrics: metrics
         )
         var configuration = ServiceGroupConfiguration(services: scaler.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
