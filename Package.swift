@@ -109,7 +109,7 @@ let package = Package(
             dependencies: [
                 "LibrdkafkaClient",
                 "TimeUnits",
-                "GRPCCore", "GRPCServerNIO", "ScalerRegistry", "KafkaLag", "CKedaProto",
+                "GRPCCore", "GRPCServerNIO", "ScalerRegistry", "KafkaLag", "KafkaMockCluster", "CKedaProto", "CProcess",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -152,16 +152,9 @@ let package = Package(
         .executableTarget(
             name: "keda-kafka-scaler",
             dependencies: [
-                "LibrdkafkaClient",
-                "TimeUnits",
-                "CProcess",
-                "GRPCServerNIO",
                 "GRPCCore",
                 "GRPCClient",
                 "KafkaScaler",
-                "ScalerRegistry",
-                "KafkaLag",
-                "KafkaMockCluster",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -171,7 +164,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -179,7 +171,7 @@ let package = Package(
             name: "KedaKafkaScalerCLITests",
             dependencies: [
                 "GRPCTestSupport",
-                "keda-kafka-scaler", "GRPCCore", "KafkaLag",
+                "keda-kafka-scaler", "GRPCCore",
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings

@@ -55,4 +55,23 @@ struct CommandParsingTests {
         let demo = try #require(try KedaKafkaScaler.parseAsRoot(["demo", "--duration", "4"]) as? Demo)
         #expect(demo.duration == 4)
     }
+
+    @Test(
+        "serve refuses settings the scaler cannot start with, naming the flag",
+        arguments: [
+            (["--tls-key", "/k.pem"], "--tls-cert (KKS_TLS_CERT) is not set, but TLS needs both a certificate chain and its private key"),
+            (
+                ["--allowed-client-names", "keda"],
+                "--allowed-client-names (KKS_ALLOWED_CLIENT_NAMES) needs --tls-client-ca (KKS_TLS_CLIENT_CA): without mTLS clients present no certificate"
+            ),
+            (["--allowed-bootstrap-servers", "a:1 *."], "--allowed-bootstrap-servers (KKS_ALLOWED_BOOTSTRAP_SERVERS): invalid pattern '*.'"),
+        ])
+    func serveSettingsErrors(arguments: [String], message: String) {
+        do {
+            _ = try KedaKafkaScaler.parseAsRoot(["serve"] + arguments)
+            Issue.record("expected: \(message)")
+        } catch {
+            #expect(KedaKafkaScaler.message(for: error) == message)
+        }
+    }
 }

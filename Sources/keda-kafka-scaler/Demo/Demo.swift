@@ -1,9 +1,6 @@
 import ArgumentParser
-import GRPCServerNIO
-import KafkaMockCluster
 import KafkaScaler
 import Logging
-import ScalerRegistry
 import ServiceLifecycle
 import UnixSignals
 
@@ -23,14 +20,6 @@ struct Demo: AsyncParsableCommand {
     static let topic = "orders"
     static let partitions = 6
     static let group = "orders-consumers"
-
-    /// The registry's defaults, but observations are reused for half a second only, so
-    /// every frame (one KEDA round per second) shows freshly read offsets.
-    static var registryConfiguration: ScalerRegistry.Configuration {
-        var configuration = ScalerRegistry.Configuration.defaults
-        configuration.lagCacheTTL = .milliseconds(500)
-        return configuration
-    }
 
     @Option(help: "Seconds to run before stopping by itself (default: until Ctrl-C)")
     var duration: Double?
@@ -56,59 +45,64 @@ struct Demo: AsyncParsableCommand {
         guard activationLagThreshold >= 0 else { throw ValidationError("--activation-lag-threshold must not be negative") }
     }
 
+    /// The scaler's defaults on a free port of 127.0.0.1, quick to shut down, with the ops
+    /// port only when asked for (registry open to loopback), and observations reused for
+    /// half a second only, so every frame (one KEDA round per second) shows freshly read offsets.
+    var settings: ScalerSettings {
+        var settings = ScalerSettings.defaults
+        settings.host = "127.0.0.1"
+        settings.port = 0
+        settings.goAwayDelay = .milliseconds(100)
+        settings.shutdownGrace = .seconds(3)
+        settings.lagCacheTTL = .milliseconds(500)
+        settings.logLevel = logLevel
+        settings.ops = opsPort.flatMap {
+            $0 == 0
+                ? nil
+                : OpsServer.Configuration(
+                    host: "127.0.0.1", port: $0, access: OpsAccess(adminTokenFile: nil, trustLoopback: true, openRegistry: false), limits: .defaults)
+        }
+        return settings
+    }
+
     func run() async throws {
         LogFormat.text.bootstrap(level: logLevel)
         let metrics = MetricsBootstrap.prometheus()
         var logger = Logger(label: "keda-kafka-scaler.demo")
         logger.logLevel = logLevel
 
-        let cluster = try MockKafkaCluster(brokers: 3)
+        let kafka = try await DemoKafka.start(brokers: 3, topic: Self.topic, partitions: Self.partitions, group: Self.group)
         do {
-            try await cluster.createTopic(Self.topic, partitions: Int32(Self.partitions))
-            try await serve(cluster, metrics: metrics, logger: logger)
+            try await serve(kafka, metrics: metrics, logger: logger)
         } catch {
-            await cluster.close()
+            await kafka.close()
             throw error
         }
-        await cluster.close()
+        await kafka.close()
         printError("demo stopped; mock Kafka cluster destroyed")
     }
 
-    private func serve(_ cluster: MockKafkaCluster, metrics: @escaping @Sendable () -> [UInt8], logger: Logger) async throws {
-        let scaler = try ScalerAssembly(
-            grpc: GRPCServerConfiguration(host: "127.0.0.1", port: 0, goAwayDelay: .milliseconds(100), shutdownGrace: .seconds(3)),
-            registry: Self.registryConfiguration,
-            ops: opsPort.flatMap {
-                $0 == 0
-                    ? nil
-                    : OpsServer.Configuration(
-                        host: "127.0.0.1", port: $0, access: OpsAccess(adminTokenFile: nil, trustLoopback: true, openRegistry: false),
-                        limits: .defaults)
-            },
-            metrics: metrics, logLevel: logLevel
-        )
+    private func serve(_ kafka: DemoKafka, metrics: @escaping @Sendable () -> [UInt8], logger: Logger) async throws {
+        let scaler = try ScalerAssembly(settings: settings, metrics: metrics)
         let ref = ScaledObjectRef(
             name: "orders-processor", namespace: "demo",
             scalerMetadata: [
                 "scalerAddress": "127.0.0.1:0",
-                "bootstrapServers": cluster.bootstrapServers,
-                "consumerGroup": Self.group,
-                "topic": Self.topic,
+                "bootstrapServers": kafka.bootstrapServers,
+                "consumerGroup": kafka.group,
+                "topic": kafka.topic,
                 "lagThreshold": String(lagThreshold),
                 "activationLagThreshold": String(activationLagThreshold),
             ])
         let start = ContinuousClock.now
-        let workload = DemoWorkload(
-            cluster: cluster, group: Self.group, start: start, traffic: DemoTraffic(topic: Self.topic, partitions: Self.partitions),
-            logger: logger
-        )
         let view = DemoView(
-            server: scaler.server, registry: scaler.registry, ref: ref, key: RegistryKey(namespace: ref.namespace, name: ref.name),
-            topic: Self.topic, partitions: Self.partitions, bootstrapServers: cluster.bootstrapServers, start: start,
-            duration: duration.map { Duration.milliseconds(Int64($0 * 1000)) }, logger: logger
+            scaler: scaler, ref: ref, kafka: kafka, start: start, duration: duration.map { Duration.milliseconds(Int64($0 * 1000)) }, logger: logger
         )
         var services = scaler.services
-        services.append(.init(service: workload, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "demo-workload"))
+        services.append(
+            .init(
+                service: kafka.workload(start: start, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup,
+                serviceName: "demo-workload"))
         services.append(.init(service: view, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "demo-view"))
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(10)

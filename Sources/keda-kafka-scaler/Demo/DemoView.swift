@@ -1,15 +1,9 @@
 import GRPCClient
-import GRPCCore
-import GRPCServerNIO
-import KafkaLag
 import KafkaScaler
 import Logging
-import NIOCore
-import ScalerRegistry
 import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
-import TimeUnits
 #endif
 
 /// The demo's live view: every second it calls the in-process scaler over gRPC
@@ -18,20 +12,15 @@ import TimeUnits
 /// prints a frame. Returns after `duration` (which shuts the demo down), else runs
 /// until the demo shuts down.
 struct DemoView: Service {
-    let server: GRPCServer
-    let registry: ScalerRegistry
+    let scaler: ScalerAssembly
     let ref: ScaledObjectRef
-    let key: RegistryKey
-    let topic: String
-    let partitions: Int
-    let bootstrapServers: String
+    let kafka: DemoKafka
     let start: ContinuousClock.Instant
     let duration: Duration?
     let logger: Logger
 
     func run() async throws {
-        let address = try await server.listeningAddress
-        let port = address.port ?? 0
+        let port = try await scaler.grpcPort()
         let clearScreen = isatty(STDOUT_FILENO) == 1
         var client: GRPCClient?
         var frame = 0
@@ -51,7 +40,7 @@ struct DemoView: Service {
             let elapsed = start.duration(to: .now)
             if let duration, elapsed >= duration { break }
             // Frames on whole seconds since the start; never past the requested duration.
-            var next = Duration.seconds(Int64(elapsed.inSeconds) + 1)
+            var next = Duration.seconds(elapsed.components.seconds + 1)
             if let duration { next = min(next, duration) }
             let wake = start + next
             do {
@@ -67,11 +56,12 @@ struct DemoView: Service {
     }
 
     private func header(scaler: String) -> [String] {
-        let seconds = start.duration(to: .now).inSeconds
+        let elapsed = start.duration(to: .now)
+        let rates = DemoTraffic.rates(after: elapsed)
         return [
-            "keda-kafka-scaler demo  t=\(Int(seconds))s  scaler \(scaler)  kafka \(bootstrapServers) (librdkafka mock, 3 brokers)",
-            "workload: producing ~\(Int(DemoTraffic.produceRate(at: seconds))) msg/s to \(topic), "
-                + "group \(ref.scalerMetadata["consumerGroup"] ?? "") processing ~\(Int(DemoTraffic.consumeRate(at: seconds))) msg/s",
+            "keda-kafka-scaler demo  t=\(elapsed.components.seconds)s  scaler \(scaler)  kafka \(kafka.bootstrapServers) (librdkafka mock, 3 brokers)",
+            "workload: producing ~\(Int(rates.produce)) msg/s to \(kafka.topic), "
+                + "group \(kafka.group) processing ~\(Int(rates.consume)) msg/s",
         ]
     }
 
@@ -85,13 +75,13 @@ struct DemoView: Service {
             lines.append("metric    unavailable this round (see the failed call above)")
             return lines
         }
-        let estimate = ReplicaEstimate(metric: value.value, target: target.value, active: active, maximum: Int64(partitions))
+        let estimate = ReplicaEstimate(metric: value.value, target: target.value, active: active, maximum: Int64(kafka.partitions))
         lines.append("metric    \(value.name) = \(value.value)  (target \(target.value) per replica)")
         let activation = ref.scalerMetadata["activationLagThreshold"] ?? "0"
         lines.append("activity  \(active ? "active  (lag >" : "inactive  (lag ≤") activationLagThreshold \(activation))")
         let reason =
             active
-            ? "ceil(\(value.value) / \(target.value)) = \(estimate.wanted), at most \(partitions) partitions"
+            ? "ceil(\(value.value) / \(target.value)) = \(estimate.wanted), at most \(kafka.partitions) partitions"
             : "inactive with minReplicaCount 0"
         lines.append("replicas  \(estimate.replicas)  (\(reason))  " + String(repeating: "■", count: Int(estimate.replicas)))
         return lines
@@ -99,27 +89,17 @@ struct DemoView: Service {
 
     /// Per-partition offsets and lag from the observation the round just used.
     private func partitionLines() -> [String] {
-        guard let pinned = registry.pinned(key), let stored = registry.cachedObservation(for: pinned) else {
+        guard let partitions = scaler.partitionLags(of: ref, topic: kafka.topic, partitions: kafka.partitions) else {
             return ["partition lag: no observation yet"]
         }
-        let observation = stored.observation
         var lines = ["partition  end offset  committed     lag"]
-        var total: Int64 = 0
-        for partition in 0..<Int32(partitions) {
-            let topicPartition = TopicPartition(topic: topic, partition: partition)
-            let end = observation.latest[topic]?[partition]
-            let committed = observation.committed[topicPartition] ?? -1
-            var history = PersistentLagState.empty
-            let lag = LagCalculator.lagForPartition(
-                topicPartition, committed: committed, latest: observation.latest, parameters: .defaults, state: &history
-            ).lag
-            total += lag
-            let bar = String(repeating: "█", count: Int(min(40, max(0, lag) / 10)))
+        for partition in partitions {
+            let bar = String(repeating: "█", count: Int(min(40, max(0, partition.lag) / 10)))
             lines.append(
-                "\(String(partition).padding(9))  \((end.map(String.init) ?? "-").padding(10, left: true))  "
-                    + "\(String(committed).padding(9, left: true))  \(String(lag).padding(6, left: true))  \(bar)")
+                "\(String(partition.partition).padding(9))  \((partition.latest.map(String.init) ?? "-").padding(10, left: true))  "
+                    + "\(String(partition.committed).padding(9, left: true))  \(String(partition.lag).padding(6, left: true))  \(bar)")
         }
-        lines.append("total lag \(total)")
+        lines.append("total lag \(partitions.reduce(0) { $0 + $1.lag })")
         return lines
     }
 

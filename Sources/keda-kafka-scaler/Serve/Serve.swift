@@ -1,11 +1,6 @@
 import ArgumentParser
-import Foundation
-import GRPCServerNIO
-import KafkaLag
 import KafkaScaler
-import LibrdkafkaClient
 import Logging
-import ScalerRegistry
 import ServiceLifecycle
 import UnixSignals
 
@@ -148,31 +143,9 @@ struct Serve: AsyncParsableCommand {
 
     /// The options after flags, environment and defaults were applied.
     private struct Resolved {
-        var host: String
-        var port: Int
-        var opsHost: String
-        var opsPort: Int
-        var authProfiles: String?
-        var allowReadableProfiles: Bool
-        var allowedBrokers: [BrokerPattern]?
-        var awsOperatorCredentials: Bool
-        var profilePollInterval: Duration?
-        var allowCoreDumps: Bool
-        var maxRegistryEntries: Int
-        var maxKafkaConnections: Int
-        var lagCacheTTL: Duration
-        var kafkaTimeout: Duration
-        var maxConnections: Int
-        var handshakeTimeout: Duration
-        var idleTimeout: Duration
-        var shutdownGrace: Duration
+        var settings: ScalerSettings
         var logLevel: Logger.Level
         var logFormat: LogFormat
-        var opsAccess: OpsAccess
-        var opsLimits: OpsLimits
-        var fingerprintKeyFile: String?
-        var tls: TLSFiles?
-        var allowedClientNames: [String]
     }
 
     private func resolve() throws -> Resolved {
@@ -192,19 +165,6 @@ struct Serve: AsyncParsableCommand {
             let value = try EnvironmentOption.resolve(flag, variable: variable, default: "") { $0 }
             return value.isEmpty ? nil : value
         }
-        let certificate = try path(tlsCert, "KKS_TLS_CERT")
-        let key = try path(tlsKey, "KKS_TLS_KEY")
-        let clientCA = try path(tlsClientCa, "KKS_TLS_CLIENT_CA")
-        let tlsFiles = try Self.tlsSetup { () throws(TLSSetupError) in
-            try TLSFiles.validated(certificateChain: certificate, privateKey: key, clientCA: clientCA)
-        }
-        let clientNames =
-            try path(allowedClientNames, "KKS_ALLOWED_CLIENT_NAMES")
-            .map(BrokerPattern.items) ?? []
-        guard clientNames.isEmpty || clientCA != nil else {
-            throw ValidationError(
-                "--allowed-client-names (KKS_ALLOWED_CLIENT_NAMES) needs --tls-client-ca: without mTLS clients present no certificate")
-        }
         func count(_ flag: Int?, _ variable: String, _ fallback: Int) throws -> Int {
             let value = try EnvironmentOption.resolve(flag, variable: variable, default: fallback) { Int($0) }
             guard value >= 1 else { throw ValidationError("\(variable) value \(value) must be at least 1") }
@@ -213,78 +173,75 @@ struct Serve: AsyncParsableCommand {
         func boolean(_ flag: Bool?, _ variable: String, default fallback: Bool = false) throws -> Bool {
             try EnvironmentOption.resolve(flag, variable: variable, default: fallback) { Bool($0) }
         }
-        let host = try EnvironmentOption.resolve(host, variable: "KKS_HOST", default: "0.0.0.0") { $0 }
+        var settings = ScalerSettings.defaults
+        settings.host = try EnvironmentOption.resolve(host, variable: "KKS_HOST", default: settings.host) { $0 }
+        settings.port = try portValue(port, "KKS_PORT", settings.port)
+        settings.tls = ScalerSettings.TLS(
+            certificateChain: try path(tlsCert, "KKS_TLS_CERT"), privateKey: try path(tlsKey, "KKS_TLS_KEY"),
+            clientCA: try path(tlsClientCa, "KKS_TLS_CLIENT_CA")
+        )
+        settings.allowedClientNames = try path(allowedClientNames, "KKS_ALLOWED_CLIENT_NAMES")
+        settings.maxConnections = try count(maxConnections, "KKS_MAX_CONNECTIONS", settings.maxConnections)
+        settings.handshakeTimeout = try seconds(handshakeTimeout, "KKS_HANDSHAKE_TIMEOUT", 10, minimum: 0.1)
+        settings.idleTimeout = try seconds(idleTimeout, "KKS_IDLE_TIMEOUT", 600, minimum: 1)
+        settings.shutdownGrace = try seconds(shutdownGrace, "KKS_SHUTDOWN_GRACE", 20)
+        settings.lagCacheTTL = try seconds(lagCacheTtl, "KKS_LAG_CACHE_TTL", 2)
+        settings.kafkaTimeout = try seconds(kafkaTimeout, "KKS_KAFKA_TIMEOUT", 5, minimum: 0.1)
+        settings.maxRegistryEntries = try count(maxRegistryEntries, "KKS_MAX_REGISTRY_ENTRIES", settings.maxRegistryEntries)
+        settings.maxKafkaConnections = try count(maxKafkaConnections, "KKS_MAX_KAFKA_CONNECTIONS", settings.maxKafkaConnections)
+        settings.authProfiles = try path(authProfiles, "KKS_AUTH_PROFILES")
+        settings.allowReadableProfiles = try boolean(allowReadableProfiles, "KKS_ALLOW_READABLE_PROFILES")
+        settings.allowedBootstrapServers = try path(allowedBootstrapServers, "KKS_ALLOWED_BOOTSTRAP_SERVERS")
+        settings.awsOperatorCredentials = try boolean(awsOperatorCredentials, "KKS_AWS_OPERATOR_CREDENTIALS")
+        settings.profilePollInterval =
+            try boolean(watchProfiles, "KKS_WATCH_PROFILES", default: true)
+            ? try seconds(profilePollInterval, "KKS_PROFILE_POLL_INTERVAL", 1, minimum: 0.1) : nil
+        settings.fingerprintKeyFile = try path(fingerprintKeyFile, "KKS_FINGERPRINT_KEY_FILE")
+        settings.allowCoreDumps = try boolean(allowCoreDumps, "KKS_ALLOW_CORE_DUMPS")
+        let opsPort = try portValue(opsPort, "KKS_OPS_PORT", OpsServer.Configuration.defaults.port)
+        settings.ops =
+            opsPort == 0
+            ? nil
+            : OpsServer.Configuration(
+                host: try EnvironmentOption.resolve(opsHost, variable: "KKS_OPS_HOST", default: settings.host) { $0 },
+                port: opsPort,
+                access: OpsAccess(
+                    adminTokenFile: try path(adminTokenFile, "KKS_ADMIN_TOKEN_FILE"),
+                    trustLoopback: try boolean(opsTrustLoopback, "KKS_OPS_TRUST_LOOPBACK"),
+                    openRegistry: try boolean(opsOpenRegistry, "KKS_OPS_OPEN_REGISTRY")
+                ),
+                limits: OpsLimits(
+                    maxConnections: try count(opsMaxConnections, "KKS_OPS_MAX_CONNECTIONS", OpsLimits.defaults.maxConnections),
+                    requestTimeout: try seconds(opsRequestTimeout, "KKS_OPS_REQUEST_TIMEOUT", 10, minimum: 0.1),
+                    maxURIBytes: OpsLimits.defaults.maxURIBytes, maxBodyBytes: OpsLimits.defaults.maxBodyBytes
+                )
+            )
+        do {
+            try settings.validate()
+        } catch {
+            throw Self.flagError(error)
+        }
         return Resolved(
-            host: host,
-            port: try portValue(port, "KKS_PORT", 6000),
-            opsHost: try EnvironmentOption.resolve(opsHost, variable: "KKS_OPS_HOST", default: host) { $0 },
-            opsPort: try portValue(opsPort, "KKS_OPS_PORT", 8080),
-            authProfiles: try path(authProfiles, "KKS_AUTH_PROFILES"),
-            allowReadableProfiles: try boolean(allowReadableProfiles, "KKS_ALLOW_READABLE_PROFILES"),
-            allowedBrokers: try path(allowedBootstrapServers, "KKS_ALLOWED_BOOTSTRAP_SERVERS").map(Self.brokerPatterns),
-            awsOperatorCredentials: try boolean(awsOperatorCredentials, "KKS_AWS_OPERATOR_CREDENTIALS"),
-            profilePollInterval: try boolean(watchProfiles, "KKS_WATCH_PROFILES", default: true)
-                ? try seconds(profilePollInterval, "KKS_PROFILE_POLL_INTERVAL", 1, minimum: 0.1) : nil,
-            allowCoreDumps: try boolean(allowCoreDumps, "KKS_ALLOW_CORE_DUMPS"),
-            maxRegistryEntries: try count(maxRegistryEntries, "KKS_MAX_REGISTRY_ENTRIES", 50_000),
-            maxKafkaConnections: try count(maxKafkaConnections, "KKS_MAX_KAFKA_CONNECTIONS", 256),
-            lagCacheTTL: try seconds(lagCacheTtl, "KKS_LAG_CACHE_TTL", 2),
-            kafkaTimeout: try seconds(kafkaTimeout, "KKS_KAFKA_TIMEOUT", 5, minimum: 0.1),
-            maxConnections: try count(maxConnections, "KKS_MAX_CONNECTIONS", 10_000),
-            handshakeTimeout: try seconds(handshakeTimeout, "KKS_HANDSHAKE_TIMEOUT", 10, minimum: 0.1),
-            idleTimeout: try seconds(idleTimeout, "KKS_IDLE_TIMEOUT", 600, minimum: 1),
-            shutdownGrace: try seconds(shutdownGrace, "KKS_SHUTDOWN_GRACE", 20),
+            settings: settings,
             logLevel: try EnvironmentOption.resolve(logLevel, variable: "KKS_LOG_LEVEL", default: .info) { Logger.Level(rawValue: $0) },
-            logFormat: try EnvironmentOption.resolve(logFormat, variable: "KKS_LOG_FORMAT", default: .text) { LogFormat(rawValue: $0) },
-            opsAccess: OpsAccess(
-                adminTokenFile: try path(adminTokenFile, "KKS_ADMIN_TOKEN_FILE"),
-                trustLoopback: try boolean(opsTrustLoopback, "KKS_OPS_TRUST_LOOPBACK"),
-                openRegistry: try boolean(opsOpenRegistry, "KKS_OPS_OPEN_REGISTRY")
-            ),
-            opsLimits: OpsLimits(
-                maxConnections: try count(opsMaxConnections, "KKS_OPS_MAX_CONNECTIONS", OpsLimits.defaults.maxConnections),
-                requestTimeout: try seconds(opsRequestTimeout, "KKS_OPS_REQUEST_TIMEOUT", 10, minimum: 0.1),
-                maxURIBytes: OpsLimits.defaults.maxURIBytes, maxBodyBytes: OpsLimits.defaults.maxBodyBytes
-            ),
-            fingerprintKeyFile: try path(fingerprintKeyFile, "KKS_FINGERPRINT_KEY_FILE"),
-            tls: tlsFiles,
-            allowedClientNames: clientNames
+            logFormat: try EnvironmentOption.resolve(logFormat, variable: "KKS_LOG_FORMAT", default: .text) { LogFormat(rawValue: $0) }
         )
     }
 
-    /// Runs a TLS set-up step, turning its error into one that names the flag to fix.
-    private static func tlsSetup<Value>(_ body: () throws(TLSSetupError) -> Value) throws -> Value {
-        do {
-            return try body()
-        } catch {
-            throw ValidationError(
-                error.describe { role in
-                    switch role {
-                    case .certificateChain: "--tls-cert (KKS_TLS_CERT)"
-                    case .privateKey: "--tls-key (KKS_TLS_KEY)"
-                    case .clientCA: "--tls-client-ca (KKS_TLS_CLIENT_CA)"
-                    }
-                })
-        }
-    }
-
-    private static func brokerPatterns(_ list: String) throws -> [BrokerPattern] {
-        do {
-            return try BrokerPattern.list(list).get()
-        } catch {
-            throw ValidationError("--allowed-bootstrap-servers (KKS_ALLOWED_BOOTSTRAP_SERVERS): invalid pattern '\(error.item)'")
-        }
-    }
-
-    private static func installFingerprintKey(from file: String) throws {
-        guard let bytes = FileManager.default.contents(atPath: file) else {
-            throw ValidationError("--fingerprint-key-file (KKS_FINGERPRINT_KEY_FILE) \(file) cannot be read")
-        }
-        do {
-            try FingerprintKey.use(Array(bytes))
-        } catch {
-            throw ValidationError("--fingerprint-key-file (KKS_FINGERPRINT_KEY_FILE) \(file): \(error.message)")
-        }
+    /// `error` naming the flag to fix.
+    private static func flagError(_ error: ScalerSettingsError) -> ValidationError {
+        ValidationError(
+            error.describe { setting in
+                switch setting {
+                case .tlsCertificateChain: "--tls-cert (KKS_TLS_CERT)"
+                case .tlsPrivateKey: "--tls-key (KKS_TLS_KEY)"
+                case .tlsClientCA: "--tls-client-ca (KKS_TLS_CLIENT_CA)"
+                case .allowedClientNames: "--allowed-client-names (KKS_ALLOWED_CLIENT_NAMES)"
+                case .allowedBootstrapServers: "--allowed-bootstrap-servers (KKS_ALLOWED_BOOTSTRAP_SERVERS)"
+                case .fingerprintKeyFile: "--fingerprint-key-file (KKS_FINGERPRINT_KEY_FILE)"
+                case .allowCoreDumps: "--allow-core-dumps (KKS_ALLOW_CORE_DUMPS)"
+                }
+            })
     }
 
     func validate() throws {
@@ -293,42 +250,17 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let options = try resolve()
-        if !options.allowCoreDumps { try ProcessHardening.disableCoreDumps() }
-        if let file = options.fingerprintKeyFile { try Self.installFingerprintKey(from: file) }
         options.logFormat.bootstrap(level: options.logLevel)
         let metrics = MetricsBootstrap.prometheus()
         let logger = Logger(label: "keda-kafka-scaler")
-        let tls = try options.tls.map { files in
-            try Self.tlsSetup { () throws(TLSSetupError) in
-                try TLSContextReloader(files: files, logger: Logger(label: "keda-kafka-scaler.tls"))
-            }
+        let scaler: ScalerAssembly
+        do {
+            scaler = try ScalerAssembly(settings: options.settings, metrics: metrics)
+        } catch let error as ScalerSettingsError {
+            throw Self.flagError(error)
         }
-
-        var kafka = KafkaClientConfiguration.defaults
-        kafka.kafkaTimeout = options.kafkaTimeout
-        var registry = ScalerRegistry.Configuration.defaults
-        registry.lagCacheTTL = options.lagCacheTTL
-        registry.kafkaTimeout = options.kafkaTimeout
-        registry.maxEntries = options.maxRegistryEntries
-        registry.maxConnections = options.maxKafkaConnections
-        let scaler = try ScalerAssembly(
-            grpc: GRPCServerConfiguration(
-                host: options.host, port: options.port, shutdownGrace: options.shutdownGrace,
-                handshakeTimeout: options.handshakeTimeout, idleTimeout: options.idleTimeout,
-                maxConnections: options.maxConnections, allowedClientNames: options.allowedClientNames
-            ),
-            tls: tls, registry: registry, kafka: kafka, authProfiles: options.authProfiles, allowReadableProfiles: options.allowReadableProfiles,
-            allowedBrokers: options.allowedBrokers, allowOperatorAWSCredentials: options.awsOperatorCredentials,
-            profilePollInterval: options.profilePollInterval,
-            ops: options.opsPort == 0
-                ? nil
-                : OpsServer.Configuration(
-                    host: options.opsHost, port: options.opsPort, access: options.opsAccess, limits: options.opsLimits
-                ),
-            metrics: metrics
-        )
         var configuration = ServiceGroupConfiguration(services: scaler.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        configuration.maximumGracefulShutdownDuration = options.shutdownGrace + .seconds(2)
+        configuration.maximumGracefulShutdownDuration = options.settings.shutdownGrace + .seconds(2)
         try await ServiceGroup(configuration: configuration).run()
     }
 }

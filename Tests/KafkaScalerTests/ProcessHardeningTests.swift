@@ -1,5 +1,5 @@
 import Testing
-@testable import keda_kafka_scaler
+@testable import KafkaScaler
 
 @Suite("Process hardening: serve makes itself non-dumpable")
 struct ProcessHardeningTests {

@@ -1,11 +1,11 @@
 import KafkaMockCluster
 import Logging
-import ServiceLifecycle
+public import ServiceLifecycle
 import TimeUnits
 
 /// Drives ``DemoTraffic`` against the mock cluster: every tick it produces to the
 /// topic and commits for the consumer group, until the demo shuts down.
-struct DemoWorkload: Service {
+public struct DemoWorkload: Service {
     let cluster: MockKafkaCluster
     let group: String
     let start: ContinuousClock.Instant
@@ -13,7 +13,7 @@ struct DemoWorkload: Service {
     let logger: Logger
     let tick = Duration.milliseconds(250)
 
-    func run() async throws {
+    public func run() async throws {
         var traffic = self.traffic
         var last = start
         while !Task.isShuttingDownGracefully, !Task.isCancelled {

@@ -1,7 +1,7 @@
 import KafkaLag
 import Testing
 
-@testable import keda_kafka_scaler
+@testable import KafkaScaler
 
 @Suite("The demo's drifting workload")
 struct DemoTrafficTests {

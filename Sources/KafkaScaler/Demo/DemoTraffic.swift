@@ -1,12 +1,13 @@
 import Foundation
 import KafkaLag
+import TimeUnits
 
 /// The demo's moving workload as a pure state machine: a producer whose rate swings
 /// between 40 and 160 messages/s and a consumer group whose processing rate swings
 /// the same way a quarter period later, so lag rises for 20 s, drains back to zero
 /// for 20 s, and rises again. Partitions get unequal shares of the traffic, so their lags differ.
 /// ``step(at:interval:)`` returns what to produce and commit; the caller does the I/O.
-struct DemoTraffic: Sendable {
+public struct DemoTraffic: Sendable {
     /// What one step asks of the cluster.
     struct Step: Sendable, Hashable {
         /// Messages to append per partition.
@@ -44,6 +45,11 @@ struct DemoTraffic: Sendable {
     /// Messages per second the consumer group can process at `seconds` into the demo.
     static func consumeRate(at seconds: Double) -> Double {
         100 + 60 * sin(angle(seconds))
+    }
+
+    /// Both rates `elapsed` into the demo, in messages per second.
+    public static func rates(after elapsed: Duration) -> (produce: Double, consume: Double) {
+        (produceRate(at: elapsed.inSeconds), consumeRate(at: elapsed.inSeconds))
     }
 
     /// Starts where the producer begins to outrun the consumers, so lag rises at once:
