@@ -113,7 +113,7 @@ public struct RegistryStateMachine: Sendable {
             if case .shadow(let observations) = admission.rollout, admission.source != old.source {
                 let next = RolloutCandidate(
                     version: admission.version, source: admission.source, metadata: admission.metadata, required: observations,
-                    generation: generation, since: now, identity: admission.identity)
+                    generation: generation, since: now)
                 candidate = next
                 matchedIdentity = admission.identity
                 history.record(.init(at: now, kind: .rolloutStarted, version: next.version, source: next.source, from: (old.version, old.source)))

@@ -36,17 +36,14 @@ public struct RolloutCandidate: Sendable, Hashable {
     var readFor: UInt64?
     /// A candidate read is in flight.
     var reading = false
-    /// ``RegistryStateMachine/Admission/identity`` of the admission that started it.
-    var identity: UInt64?
 
-    init(version: UInt64, source: Source, metadata: [String: String], required: Int, generation: UInt64, since: RegistryInstant, identity: UInt64?) {
+    init(version: UInt64, source: Source, metadata: [String: String], required: Int, generation: UInt64, since: RegistryInstant) {
         self.version = version
         self.source = source
         self.metadata = metadata
         self.required = required
         self.generation = generation
         self.since = since
-        self.identity = identity
     }
 
     /// Whether the pin may hand over to it when the pin fails: it has not failed since its last success.
