@@ -1,6 +1,7 @@
 import GRPCServerNIO
 import KafkaLag
 public import Logging
+import ScalerRegistry
 
 /// Everything the scaler is told at start, in its own terms: `serve` fills it from flags and
 /// the environment, `demo` from its own choices, and ``ScalerAssembly`` turns it into each
@@ -72,19 +73,22 @@ public struct ScalerSettings: Sendable {
     /// The level of the scaler's loggers; nil: the bootstrapped handler's level.
     public var logLevel: Logger.Level?
 
-    /// gRPC on `0.0.0.0:6000` in h2c with 10,000 connections, a 10 s handshake, 10 idle
-    /// minutes, a 1 s GOAWAY gap and a 20 s shutdown; observations reused 2 s, Kafka reads
-    /// bounded at 5 s, 50,000 entries and 256 Kafka connections; no auth profiles, any
+    /// The layers' own defaults (``GRPCServerConfiguration/defaults``: `0.0.0.0:6000` in h2c,
+    /// 10,000 connections, a 10 s handshake, 10 idle minutes, a 1 s GOAWAY gap, a 20 s
+    /// shutdown; ``ScalerRegistry/Configuration/defaults``: observations reused 2 s, Kafka
+    /// reads bounded at 5 s, 50,000 entries, 256 Kafka connections), no auth profiles, any
     /// broker, no operator AWS credentials, no profile watching, a random fingerprint key, no
-    /// core dumps;
-    /// the ops port on `0.0.0.0:8080` with ``OpsServer/Configuration/defaults``.
+    /// core dumps, and the ops port as ``OpsServer/Configuration/defaults``.
     public static var defaults: Self {
-        Self(
-            host: "0.0.0.0", port: 6000, tls: TLS(certificateChain: nil, privateKey: nil, clientCA: nil), allowedClientNames: nil,
-            maxConnections: 10_000, handshakeTimeout: .seconds(10), idleTimeout: .seconds(600), goAwayDelay: .seconds(1),
-            shutdownGrace: .seconds(20), lagCacheTTL: .seconds(2), kafkaTimeout: .seconds(5), maxRegistryEntries: 50_000,
-            maxKafkaConnections: 256, authProfiles: nil, allowReadableProfiles: false, allowedBootstrapServers: nil,
-            awsOperatorCredentials: false, profilePollInterval: nil, fingerprintKeyFile: nil, allowCoreDumps: false, ops: .defaults, logLevel: nil
+        let grpc = GRPCServerConfiguration.defaults
+        let registry = ScalerRegistry.Configuration.defaults
+        return Self(
+            host: grpc.host, port: grpc.port, tls: TLS(certificateChain: nil, privateKey: nil, clientCA: nil), allowedClientNames: nil,
+            maxConnections: grpc.maxConnections, handshakeTimeout: grpc.handshakeTimeout, idleTimeout: grpc.idleTimeout,
+            goAwayDelay: grpc.goAwayDelay, shutdownGrace: grpc.shutdownGrace, lagCacheTTL: registry.lagCacheTTL,
+            kafkaTimeout: registry.kafkaTimeout, maxRegistryEntries: registry.maxEntries, maxKafkaConnections: registry.maxConnections,
+            authProfiles: nil, allowReadableProfiles: false, allowedBootstrapServers: nil, awsOperatorCredentials: false,
+            profilePollInterval: nil, fingerprintKeyFile: nil, allowCoreDumps: false, ops: .defaults, logLevel: nil
         )
     }
 }
